@@ -1,0 +1,1 @@
+"""Pure domain layer: models, rules and date arithmetic. Safe to import in workflow code."""

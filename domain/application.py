@@ -1,0 +1,134 @@
+"""The application for recognition as a municipal alliance (articles 2, 8 and 10).
+
+The model only describes shape and types; the article-by-article eligibility checks live
+in `domain.eligibility` so that every problem can be reported at once.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.districts import District
+
+
+class MemberKind(StrEnum):
+    """成员类型: the kinds of independent legal person article 8.2 names."""
+
+    ENTERPRISE = "enterprise"  # 企业
+    UNIVERSITY = "university"  # 大学
+    RESEARCH_INSTITUTE = "research_institute"  # 科研机构
+    KEY_USER = "key_user"  # 关键用户
+    TESTING_BODY = "testing_body"  # 检测机构
+    INTERMEDIARY = "intermediary"  # 中介机构 (科技金融、知识产权服务)
+
+
+MEMBER_KIND_ZH = {
+    MemberKind.ENTERPRISE: "企业",
+    MemberKind.UNIVERSITY: "大学",
+    MemberKind.RESEARCH_INSTITUTE: "科研机构",
+    MemberKind.KEY_USER: "关键用户",
+    MemberKind.TESTING_BODY: "检测机构",
+    MemberKind.INTERMEDIARY: "中介机构",
+}
+
+
+class MemberRole(StrEnum):
+    """The member's position in the alliance."""
+
+    LEAD = "lead"  # 发起单位/理事长单位
+    BACKBONE = "backbone"  # 骨干成员
+    MEMBER = "member"  # 一般成员
+
+
+class MaterialKind(StrEnum):
+    """第十条 required materials."""
+
+    AGREEMENT = "agreement"  # 联盟协议文本
+    APPLICATION_FORM = "application_form"  # 联盟申请表
+    NECESSITY_STATEMENT = "necessity_statement"  # 组建必要性的说明
+    LICENCE_COPY = "licence_copy"  # 营业执照或法人证书复印件 (one per member)
+
+
+MATERIAL_KIND_ZH = {
+    MaterialKind.AGREEMENT: "联盟成员共同签署的联盟协议文本",
+    MaterialKind.APPLICATION_FORM: "联盟申请表",
+    MaterialKind.NECESSITY_STATEMENT: "联盟组建必要性的说明",
+    MaterialKind.LICENCE_COPY: "营业执照或法人证书加盖公章的复印件",
+}
+
+
+class Member(BaseModel):
+    name: str
+    kind: MemberKind
+    credit_code: str = Field(description="统一社会信用代码, 18 characters")
+    role: MemberRole = MemberRole.MEMBER
+    task: str = Field(default="", description="技术创新任务分工 (article 8.4)")
+
+
+class Body(BaseModel):
+    """决策、执行、咨询机构 (article 8.3)."""
+
+    name: str = ""
+    responsible_person: str = ""
+    full_time: bool = False
+
+
+class Bodies(BaseModel):
+    decision: Body = Body()
+    executive: Body = Body()
+    advisory: Body = Body()
+
+
+class Funding(BaseModel):
+    """Article 8.5: money in ten-thousand yuan (万元), as the bureau's forms use."""
+
+    operating_funds_wan: float = 0
+    project_funds_wan: float = 0
+    management_rule: str = Field(default="", description="经费管理制度")
+
+
+class Contact(BaseModel):
+    name: str
+    email: str
+    phone: str = ""
+
+
+class Material(BaseModel):
+    """One article-10 file: what it is, its name and its SHA-256."""
+
+    kind: MaterialKind
+    name: str
+    sha256: str
+    member_credit_code: str = Field(default="", description="for a licence copy: whose")
+
+
+class Application(BaseModel):
+    """联盟申请: everything the lead unit submits (articles 8 and 10)."""
+
+    alliance_name: str
+    industry_field: str
+    district: District
+    lead_unit: str = Field(description="发起单位 name; must be one of the members")
+    members: list[Member]
+    bodies: Bodies = Bodies()
+    agreement_complies: bool = Field(
+        default=False, description="8.1: the agreement follows the national guidance"
+    )
+    innovation_goals: str = ""
+    funding: Funding = Funding()
+    early_results: str = Field(default="", description="8.6: 初步成效, ranks the queue")
+    contacts: list[Contact]
+    materials: list[Material] = []
+
+    def lead_member(self) -> Member | None:
+        return next((m for m in self.members if m.name == self.lead_unit), None)
+
+    def alliance_code(self) -> str:
+        """The alliance's stable code: its lead unit's credit code."""
+        lead = self.lead_member()
+        return lead.credit_code if lead else ""
+
+    def recipient_emails(self) -> list[str]:
+        return [c.email for c in self.contacts]

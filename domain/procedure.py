@@ -1,0 +1,241 @@
+"""The recognition procedure of article 9 as data: stages, roles, staff actions and state.
+
+Everything here is pure so the workflow, its validators and the tests share one set of
+rules. A refused action raises `ActionRefused` with a message in Chinese and English.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.application import Application
+from domain.districts import DISTRICT_ZH, District
+from domain.rules import ProcedureRules
+
+
+class Stage(StrEnum):
+    DISTRICT_REVIEW = "district_review"  # 审查推荐 (9.2)
+    CORRECTION = "correction"  # 退回补正, waiting for the applicant
+    EXPERT_REVIEW = "expert_review"  # 专家评审 (9.3)
+    DIRECTOR_MEETING = "director_meeting"  # 局长办公会 (9.4)
+    PUBLIC_NOTICE = "public_notice"  # 公示 (9.4)
+    RECOGNISED = "recognised"  # 予以认定 (9.5)
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+STAGE_ZH = {
+    Stage.DISTRICT_REVIEW: "县区审查推荐",
+    Stage.CORRECTION: "退回补正",
+    Stage.EXPERT_REVIEW: "专家评审",
+    Stage.DIRECTOR_MEETING: "局长办公会审议",
+    Stage.PUBLIC_NOTICE: "公示",
+    Stage.RECOGNISED: "已认定",
+    Stage.REJECTED: "未予认定",
+    Stage.WITHDRAWN: "已撤回",
+}
+
+FINAL_STAGES = frozenset({Stage.RECOGNISED, Stage.REJECTED, Stage.WITHDRAWN})
+
+
+class Role(StrEnum):
+    APPLICANT = "applicant"  # 联盟发起单位
+    DISTRICT_REVIEWER = "district_reviewer"  # 县（市）区/开发区科技局
+    EXPERT_ORGANISER = "expert_organiser"  # 第三方评审组织机构
+    DIRECTOR_CLERK = "director_clerk"  # 局长办公会记录人员
+    BUREAU_STAFF = "bureau_staff"  # 市科技局
+    ADMINISTRATOR = "administrator"
+    PUBLIC = "public"
+    SYSTEM = "system"
+
+
+ROLE_ZH = {
+    Role.APPLICANT: "联盟发起单位",
+    Role.DISTRICT_REVIEWER: "县区科技局审查人员",
+    Role.EXPERT_ORGANISER: "第三方评审组织机构",
+    Role.DIRECTOR_CLERK: "局长办公会记录人员",
+    Role.BUREAU_STAFF: "市科技局工作人员",
+    Role.ADMINISTRATOR: "系统管理员",
+    Role.PUBLIC: "社会公众",
+    Role.SYSTEM: "系统",
+}
+
+# Who must act while the procedure waits in a stage (reminders go to them).
+STAGE_ACTORS: dict[Stage, frozenset[Role]] = {
+    Stage.DISTRICT_REVIEW: frozenset({Role.DISTRICT_REVIEWER}),
+    Stage.CORRECTION: frozenset({Role.APPLICANT}),
+    Stage.EXPERT_REVIEW: frozenset({Role.EXPERT_ORGANISER}),
+    Stage.DIRECTOR_MEETING: frozenset({Role.DIRECTOR_CLERK, Role.BUREAU_STAFF}),
+    Stage.PUBLIC_NOTICE: frozenset({Role.BUREAU_STAFF}),
+}
+
+
+class Actor(BaseModel):
+    name: str
+    role: Role
+    district: District | None = None
+
+
+SYSTEM_ACTOR = Actor(name="system", role=Role.SYSTEM)
+
+
+class ActionRefused(Exception):
+    """A staff action that the procedure does not allow now; nothing was changed."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} ({en})")
+        self.zh = zh
+        self.en = en
+
+
+# ---- staff actions (each one Temporal update; request_id is also the update id) ----
+
+
+class ReviewOutcome(StrEnum):
+    RECOMMEND = "recommend"  # 推荐
+    RETURN = "return"  # 退回补正
+    REJECT = "reject"  # 不予推荐
+
+
+class DistrictReview(BaseModel):
+    request_id: str
+    actor: Actor
+    outcome: ReviewOutcome
+    reasons: str = ""
+
+
+class Resubmission(BaseModel):
+    request_id: str
+    actor: Actor
+    application: Application
+    note: str = ""
+
+
+class PanelMember(BaseModel):
+    name: str
+    affiliation: str = ""
+    score: float = Field(description="0–100")
+
+
+class ExpertReview(BaseModel):
+    request_id: str
+    actor: Actor
+    organisation: str = Field(description="受委托的第三方机构")
+    panel: list[PanelMember]
+    necessity_opinion: str
+    feasibility_opinion: str
+    passed: bool
+
+
+class MeetingDecision(BaseModel):
+    request_id: str
+    actor: Actor
+    meeting_number: str = Field(description="局长办公会 number, e.g. 2026年第12次")
+    meeting_date: date
+    approved: bool
+    reasons: str = ""
+    notice_start: date | None = Field(
+        default=None, description="first day of the public notice; default: next working day"
+    )
+
+
+class ObjectionFiling(BaseModel):
+    request_id: str
+    name: str
+    organisation: str = ""
+    contact: str
+    text: str
+
+
+class ObjectionResolution(BaseModel):
+    request_id: str
+    actor: Actor
+    objection_no: int
+    upheld: bool
+    reason: str
+
+
+class Withdrawal(BaseModel):
+    request_id: str
+    actor: Actor
+    reason: str = ""
+
+
+# ---- state ----
+
+
+class Decision(BaseModel):
+    stage: Stage
+    action: str
+    actor: Actor
+    at: datetime
+    reasons: str = ""
+    detail: dict = {}
+
+
+class NoticeWindow(BaseModel):
+    """公示: explicit first and last day (Asia/Shanghai), both inclusive."""
+
+    start: date
+    end: date
+
+
+class Objection(BaseModel):
+    number: int
+    name: str
+    organisation: str
+    contact: str
+    text: str
+    filed_at: datetime
+    status: str = "open"  # open | upheld | dismissed
+    resolution: str = ""
+
+
+class Recognition(BaseModel):
+    approval_document_number: str  # 批复文件文号
+    certificate_serial: str  # 证书编号
+    plaque_number: str  # 牌匾
+    recognised_on: date
+    certificate_document_id: int
+
+
+class StageClock(BaseModel):
+    """The time limit of the stage being waited on, in absolute instants."""
+
+    stage: Stage
+    entered_at: datetime
+    reminder_at: datetime
+    deadline: datetime
+    reminders_sent: int = 0
+    escalations_sent: int = 0
+
+
+class ProcedureState(BaseModel):
+    """All of a recognition workflow's state, handed whole to continue-as-new."""
+
+    alliance_code: str
+    application: Application
+    application_version: int = 1
+    submitted_at: datetime
+    rules: ProcedureRules = ProcedureRules()
+    stage: Stage = Stage.DISTRICT_REVIEW
+    stage_entered_at: datetime
+    clock: StageClock | None = None
+    decisions: list[Decision] = []
+    notice: NoticeWindow | None = None
+    objections: list[Objection] = []
+    missing_calendar_year: int | None = None
+    recognition: Recognition | None = None
+    handled_requests: list[str] = []
+    events_recorded: int = 0
+    submission_recorded: bool = False
+
+    def open_objections(self) -> list[Objection]:
+        return [o for o in self.objections if o.status == "open"]
+
+
+def district_name(district: District) -> str:
+    return DISTRICT_ZH[district]

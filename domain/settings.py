@@ -1,0 +1,65 @@
+"""One settings object, read from the environment (prefix ALLIANCE_) once per process.
+
+Embedded defaults run everything on one machine: SQLite registry, the Temporal CLI dev
+server and a local SMTP capture server. Production changes settings only.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.districts import District
+from domain.rules import ProcedureRules
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ALLIANCE_", env_nested_delimiter="__")
+
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="registry file, Temporal state, captured mail")
+    database_url: str = Field("", description="SQLAlchemy URL; default: SQLite file in data_dir")
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "alliance"
+    temporal_ui_port: int = 8233
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_tls: bool = Field(False, description="implicit TLS (port 465 style)")
+    smtp_timeout_seconds: float = 30
+    mail_from: str = "鞍山市科学技术局 <noreply@kjj.anshan.example>"
+    mail_domain: str = "kjj.anshan.example"
+    mail_locale: str = Field("zh-CN", description="zh-CN or en")
+
+    staff_emails: list[str] = ["lianmeng@kjj.anshan.example"]
+    director_clerk_emails: list[str] = ["bangongshi@kjj.anshan.example"]
+    expert_organiser_emails: list[str] = ["pingshen@expert-review.example"]
+    district_reviewer_emails: dict[District, list[str]] = {
+        d: [f"review-{d.value.replace('_', '-')}@kjj.anshan.example"] for d in District
+    }
+
+    approval_document_format: str = Field(
+        "鞍科批〔{year}〕{seq}号", description="批复文件文号; {year} and {seq} are filled in"
+    )
+    certificate_serial_format: str = Field("ASLM-{year}-{seq:03d}", description="证书编号")
+    plaque_number_format: str = Field("ASLM-P-{year}-{seq:03d}", description="牌匾编号")
+    public_base_url: str = Field("http://127.0.0.1:8000", description="printed on the certificate")
+
+    rules: ProcedureRules = ProcedureRules()
+
+    def registry_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'registry.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The registry database (read model): tables and sessions."""

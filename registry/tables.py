@@ -1,0 +1,181 @@
+"""The registry: every table of the read model in one place.
+
+Temporal holds the process state; these tables are what lists, exports and people read.
+Only activities (and the operator's import and calendar commands) write them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Alliance(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=64, description="lead unit credit code")
+    name: str
+    industry_field: str = ""
+    district: str = Field(index=True)
+    lead_unit: str = ""
+    status: str = Field(index=True, description="the procedure stage or term status")
+    origin: str = Field(default="application", description="application | provincial (article 13)")
+    workflow_id: str = ""
+    application_version: int = 1
+    certificate_serial: str | None = Field(default=None, unique=True)
+    recognised_on: date | None = None
+    contact_emails: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApplicationVersion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("alliance_code", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code")
+    version: int
+    submitted_at: datetime
+    payload: dict = Field(sa_column=Column(JSON))
+
+
+class Member(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code")
+    application_version: int
+    name: str
+    kind: str
+    credit_code: str = Field(index=True)
+    role: str
+    task: str = ""
+
+
+class MaterialFile(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code")
+    application_version: int
+    kind: str
+    name: str
+    sha256: str
+    member_credit_code: str = ""
+
+
+class DecisionRow(SQLModel, table=True):
+    __tablename__ = "decision"
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code")
+    event_key: str = Field(unique=True)
+    stage: str
+    action: str
+    actor: str
+    role: str
+    reasons: str = ""
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    decided_at: datetime
+
+
+class ObjectionRow(SQLModel, table=True):
+    __tablename__ = "objection"
+    __table_args__ = (UniqueConstraint("alliance_code", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code")
+    number: int
+    name: str
+    organisation: str = ""
+    contact: str
+    text: str
+    filed_at: datetime
+    status: str = "open"
+    resolution: str = ""
+
+
+class PublicNoticeRow(SQLModel, table=True):
+    __tablename__ = "public_notice"
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code", unique=True)
+    start_date: date
+    end_date: date
+    published_at: datetime
+    status: str = "open"  # open | closed
+
+
+class Document(SQLModel, table=True):
+    """Generated documents (certificate PDFs), kept in the database so any host can serve them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code")
+    kind: str
+    filename: str
+    content_type: str = "application/pdf"
+    sha256: str
+    content: bytes = Field(sa_column=Column(LargeBinary))
+    created_at: datetime
+
+
+class Certificate(SQLModel, table=True):
+    """批复文件、证书和牌匾 (article 9.5); one row per alliance and term."""
+
+    __table_args__ = (UniqueConstraint("alliance_code", "term"),)
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code")
+    term: int = 1
+    approval_document_number: str = Field(unique=True)
+    serial: str = Field(unique=True)
+    plaque_number: str = Field(unique=True)
+    issued_on: date
+    valid_until: date
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    status: str = "valid"
+
+
+class NumberSequence(SQLModel, table=True):
+    """Per-year counters for document numbers."""
+
+    name: str = Field(primary_key=True)
+    value: int = 0
+
+
+class EmailMessage(SQLModel, table=True):
+    __tablename__ = "email"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, description="alliance:purpose:period; sent at most once")
+    message_id: str
+    alliance_code: str = Field(index=True)
+    purpose: str
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    subject: str
+    status: str = Field(default="sending", description="sending | sent | failed")
+    error: str = ""
+    attempts: int = 0
+    sent_at: datetime | None = None
+    created_at: datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: who did what, when and why."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, description="idempotency key from the workflow")
+    alliance_code: str = Field(index=True)
+    actor: str
+    role: str
+    action: str
+    at: datetime
+    reason: str = ""
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class CalendarYear(SQLModel, table=True):
+    """A year of the State Council holiday schedule that has been loaded."""
+
+    year: int = Field(primary_key=True)
+    source: str
+    loaded_at: datetime
+
+
+class CalendarException(SQLModel, table=True):
+    """A day that breaks the Monday–Friday rule: a weekday holiday or a make-up working day (调休)."""
+
+    day: date = Field(primary_key=True)
+    is_workday: bool
+    note: str = ""
