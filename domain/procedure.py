@@ -199,6 +199,7 @@ class Recognition(BaseModel):
     certificate_serial: str  # 证书编号
     plaque_number: str  # 牌匾
     recognised_on: date
+    valid_until: date  # five years from recognition (article 11), last day inclusive
     certificate_document_id: int
 
 

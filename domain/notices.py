@@ -1,0 +1,64 @@
+"""What the workflow asks the email activity to send: notices with deterministic keys.
+
+A notice names its recipients by address and/or by role; the activity resolves roles to
+addresses from the settings, so a changed address reaches running workflows.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from domain.districts import District
+from domain.procedure import Role
+
+
+class Purpose(StrEnum):
+    APPLICATION_RECEIVED = "application_received"  # 受理回执 (to the alliance)
+    ACTION_REQUESTED = "action_requested"  # a stage opened: whoever must act is told
+    RETURNED_FOR_CORRECTION = "returned_for_correction"
+    PROGRESS = "progress"  # a stage was passed (to the alliance)
+    REJECTED = "rejected"
+    NOTICE_PUBLISHED = "notice_published"  # 公示 start and end (to the alliance)
+    OBJECTION_RECEIVED = "objection_received"  # to bureau staff
+    OBJECTION_RESOLVED = "objection_resolved"  # upheld or dismissed
+    RECOGNISED = "recognised"  # 认定: approval document, certificate attached
+    WITHDRAWN = "withdrawn"
+    STAGE_REMINDER = "stage_reminder"  # before a stage's time limit
+    STAGE_ESCALATION = "stage_escalation"  # to bureau staff once the limit has passed
+    CALENDAR_MISSING = "calendar_missing"  # to bureau staff: a holiday year must be loaded
+
+
+class Notice(BaseModel):
+    key: str  # alliance:purpose:period — a key already sent is never sent again
+    alliance_code: str
+    purpose: Purpose
+    to_emails: list[str] = []
+    to_roles: list[Role] = []
+    district: District | None = None  # whose district reviewers, for Role.DISTRICT_REVIEWER
+    # Values are plain strings, numbers or lists; dates as ISO strings (templates format them).
+    context: dict[str, str | int | float | bool | list[str] | None] = {}
+    attachment_document_ids: list[int] = []
+    locale: str | None = None  # default: the mail_locale setting
+
+
+class NoticeBatch(BaseModel):
+    notices: list[Notice]
+
+
+class DeliveryStatus(StrEnum):
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"
+    FAILED = "failed"  # permanent refusal (5xx); recorded for staff, not retried
+
+
+class Delivery(BaseModel):
+    key: str
+    status: DeliveryStatus
+    recipients: list[str] = []
+    error: str = ""
+
+
+class DeliveryReport(BaseModel):
+    deliveries: list[Delivery]
