@@ -228,9 +228,11 @@ class ProcedureState(BaseModel):
     decisions: list[Decision] = []
     notice: NoticeWindow | None = None
     objections: list[Objection] = []
-    missing_calendar_year: int | None = None
+    missing_calendar_year: int | None = None  # a step waits until this holiday year is loaded
+    calendar_alerts: int = 0
     recognition: Recognition | None = None
     handled_requests: list[str] = []
+    stage_visit: int = 0  # counts stage entries, so a stage entered twice is told apart
     events_recorded: int = 0
     submission_recorded: bool = False
 

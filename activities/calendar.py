@@ -1,0 +1,78 @@
+"""Calendar look-ups: working-day limits computed against the holiday schedule in the registry."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.procedure import NoticeWindow, StageClock
+from domain.settings import Settings
+from domain.working_days import (
+    CalendarYearMissing,
+    PublicNoticeRequest,
+    StageClockRequest,
+    WorkCalendar,
+    notice_window,
+    stage_clock,
+)
+from registry.calendar_store import load_calendar
+
+T = TypeVar("T")
+
+
+class CalendarActivities:
+    def __init__(self, settings: Settings) -> None:
+        self._url = settings.registry_url()
+
+    @activity.defn
+    async def plan_stage_clock(self, request: StageClockRequest) -> StageClock:
+        """Reminder and deadline of a stage limited to some working days."""
+        return await asyncio.to_thread(
+            self._with_calendar,
+            request.entered_at.year,
+            lambda cal: stage_clock(
+                cal,
+                request.stage,
+                request.entered_at,
+                request.working_days,
+                request.reminder_working_days_before,
+            ),
+        )
+
+    @activity.defn
+    async def plan_public_notice(self, request: PublicNoticeRequest) -> NoticeWindow:
+        """公示 window: explicit first and last day."""
+        return await asyncio.to_thread(
+            self._with_calendar,
+            request.earliest_start.year,
+            lambda cal: notice_window(cal, request.earliest_start),
+        )
+
+    def _with_calendar(self, first_year: int, compute: Callable[[WorkCalendar], T]) -> T:
+        """Run `compute` on the calendar, loading further years only when it reaches them."""
+        # Limits often cross New Year, so the following year is read up front.
+        years = {first_year, first_year + 1}
+        while True:
+            calendar = load_calendar(self._url, years)
+            try:
+                return compute(calendar)
+            except CalendarYearMissing as missing:
+                if missing.year in years:
+                    raise _year_not_loaded(missing.year) from None
+                years.add(missing.year)
+
+
+def _year_not_loaded(year: int) -> ApplicationError:
+    # Retrying cannot help until an operator loads the year, so the workflow is told at once.
+    return ApplicationError(
+        f"{year}年国务院节假日安排尚未导入，无法计算工作日；请运维人员导入后重试 "
+        f"(the State Council holiday schedule for {year} is not loaded, so working days "
+        f"cannot be counted; an operator must load it, then retry)",
+        {"year": year},
+        type="CalendarYearMissing",
+        non_retryable=True,
+    )

@@ -1,0 +1,235 @@
+"""Recognition (article 9.5): document numbers and the certificate PDF, issued once per term."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+from datetime import UTC, datetime
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+from sqlmodel import Session, col, select, update
+from temporalio import activity
+
+from domain.certificate import CertificateRequest, chinese_date, format_number, valid_until
+from domain.procedure import Recognition
+from domain.settings import Settings
+from registry.database import session_scope
+from registry.tables import Certificate, Document, NumberSequence
+
+ISSUER = "鞍山市科学技术局"
+REGULATION = "《鞍山市产业技术创新战略联盟认定管理办法》（鞍科发〔2016〕21号）"
+# A CID font is referenced, not embedded: PDF readers supply it and text extracts as Unicode.
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
+LEFT = 100
+TEXT_WIDTH = PAGE_WIDTH - 2 * LEFT
+RED = HexColor("#A31D1D")
+MAX_MEMBER_LINES = 3
+
+
+class CertificateActivities:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @activity.defn
+    async def issue_certificate(self, request: CertificateRequest) -> Recognition:
+        """Allocate the numbers and store the certificate; a repeat returns the first result."""
+        return await asyncio.to_thread(self._issue, request)
+
+    def _issue(self, request: CertificateRequest) -> Recognition:
+        # Two concurrent calls for one term collide on the (alliance_code, term) constraint;
+        # the loser's transaction rolls back and its retry finds the winner's certificate.
+        s = self._settings
+        with session_scope(s.registry_url()) as session:
+            existing = session.exec(
+                select(Certificate).where(
+                    Certificate.alliance_code == request.alliance_code,
+                    Certificate.term == request.term,
+                )
+            ).first()
+            if existing is not None:
+                return _recognition(existing)
+
+            year = request.recognised_on.year
+            certificate = Certificate(
+                alliance_code=request.alliance_code,
+                term=request.term,
+                approval_document_number=format_number(
+                    s.approval_document_format, year, _next_number(session, f"approval:{year}")
+                ),
+                serial=format_number(
+                    s.certificate_serial_format, year, _next_number(session, f"certificate:{year}")
+                ),
+                plaque_number=format_number(
+                    s.plaque_number_format, year, _next_number(session, f"plaque:{year}")
+                ),
+                issued_on=request.recognised_on,
+                valid_until=valid_until(request.recognised_on),
+                status="valid",
+            )
+            verify_url = f"{s.public_base_url.rstrip('/')}/certificates/{certificate.serial}"
+            pdf = render_certificate(request, certificate, verify_url)
+            document = Document(
+                alliance_code=request.alliance_code,
+                kind="certificate",
+                filename=f"{certificate.serial}.pdf",
+                sha256=hashlib.sha256(pdf).hexdigest(),
+                content=pdf,
+                created_at=datetime.now(UTC),
+            )
+            session.add(document)
+            session.flush()
+            certificate.document_id = document.id
+            session.add(certificate)
+            session.flush()
+            return _recognition(certificate)
+
+
+def _next_number(session: Session, name: str) -> int:
+    """The next value of a per-year counter, inside the caller's transaction."""
+    # Incrementing in place takes the row (PostgreSQL) or database (SQLite) write lock at
+    # once, so concurrent issuers queue instead of both reading the same value.
+    value = session.exec(
+        update(NumberSequence)
+        .where(col(NumberSequence.name) == name)
+        .values(value=NumberSequence.value + 1)
+        .returning(NumberSequence.value)
+    ).scalar_one_or_none()
+    if value is not None:
+        return value
+    session.add(NumberSequence(name=name, value=1))
+    session.flush()
+    return 1
+
+
+def _recognition(certificate: Certificate) -> Recognition:
+    assert certificate.document_id is not None  # set in the transaction that created the row
+    return Recognition(
+        approval_document_number=certificate.approval_document_number,
+        certificate_serial=certificate.serial,
+        plaque_number=certificate.plaque_number,
+        recognised_on=certificate.issued_on,
+        valid_until=certificate.valid_until,
+        certificate_document_id=certificate.document_id,
+    )
+
+
+def render_certificate(
+    request: CertificateRequest, certificate: Certificate, verify_url: str
+) -> bytes:
+    """The certificate as an A4 landscape PDF with extractable Chinese text."""
+    buffer = io.BytesIO()
+    # `invariant` drops the creation time and random id, so a retry renders the same bytes.
+    pdf = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=True)
+    pdf.setTitle(f"{request.alliance_name} 证书 {certificate.serial}")
+    pdf.setAuthor(ISSUER)
+
+    pdf.setStrokeColor(RED)
+    pdf.setLineWidth(4)
+    pdf.rect(24, 24, PAGE_WIDTH - 48, PAGE_HEIGHT - 48)
+    pdf.setLineWidth(1)
+    pdf.rect(34, 34, PAGE_WIDTH - 68, PAGE_HEIGHT - 68)
+
+    pdf.setFillColor(RED)
+    pdf.setFont(FONT, 30)
+    pdf.drawCentredString(PAGE_WIDTH / 2, 515, "鞍山市产业技术创新战略联盟")
+    pdf.setFont(FONT, 40)
+    pdf.drawCentredString(PAGE_WIDTH / 2, 458, "证书")
+
+    pdf.setFillColor(HexColor("#000000"))
+    name_size = _fitting_size(request.alliance_name, 24, TEXT_WIDTH)
+    pdf.setFont(FONT, name_size)
+    pdf.drawCentredString(PAGE_WIDTH / 2, 405, request.alliance_name)
+
+    y = _draw_lines(
+        pdf,
+        _wrap(
+            f"经审核，该联盟符合{REGULATION}规定的条件，特认定为鞍山市产业技术创新战略联盟。", 13
+        ),
+        370,
+        13,
+        20,
+    )
+    y = _draw_lines(
+        pdf,
+        [f"牵头单位：{request.lead_unit}", f"所在地区：{request.district_name}"],
+        y - 12,
+        13,
+        22,
+    )
+    members = _wrap(f"成员单位（{len(request.members)}家）：{'、'.join(request.members)}", 11)
+    if len(members) > MAX_MEMBER_LINES:
+        members = members[:MAX_MEMBER_LINES]
+        members[-1] = members[-1][:-2] + "……"
+    y = _draw_lines(pdf, members, y, 11, 16)
+    _draw_lines(
+        pdf,
+        [
+            f"证书编号：{certificate.serial}",
+            f"批复文号：{certificate.approval_document_number}",
+            f"有效期：{chinese_date(certificate.issued_on)}至{chinese_date(certificate.valid_until)}",
+        ],
+        y - 6,
+        13,
+        22,
+    )
+
+    pdf.setFont(FONT, 16)
+    pdf.drawRightString(PAGE_WIDTH - LEFT, 110, ISSUER)
+    pdf.drawRightString(PAGE_WIDTH - LEFT, 85, chinese_date(certificate.issued_on))
+
+    _draw_qr(pdf, verify_url, x=60, y=72, size=88)
+    pdf.setFont("Helvetica", 7)
+    pdf.drawString(60, 60, verify_url)
+
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _fitting_size(text: str, size: float, width: float) -> float:
+    """The font size, at most `size`, at which `text` fits on one line of `width`."""
+    return min(size, size * width / pdfmetrics.stringWidth(text, FONT, size))
+
+
+def _wrap(text: str, size: float) -> list[str]:
+    """Break Chinese text (no spaces to break at) by width, character by character."""
+    lines: list[str] = []
+    line = ""
+    for char in text:
+        if line and pdfmetrics.stringWidth(line + char, FONT, size) > TEXT_WIDTH:
+            lines.append(line)
+            line = char
+        else:
+            line += char
+    return [*lines, line] if line else lines
+
+
+def _draw_lines(pdf: Canvas, lines: list[str], top: float, size: float, leading: float) -> float:
+    """Draw left-aligned lines from `top` down; returns the baseline for what follows."""
+    pdf.setFont(FONT, size)
+    y = top
+    for line in lines:
+        pdf.drawString(LEFT, y, line)
+        y -= leading
+    return y
+
+
+def _draw_qr(pdf: Canvas, data: str, x: float, y: float, size: float) -> None:
+    widget = QrCodeWidget(data)
+    left, bottom, right, top = widget.getBounds()
+    drawing = Drawing(
+        size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0]
+    )
+    drawing.add(widget)
+    renderPDF.draw(drawing, pdf, x, y)

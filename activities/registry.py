@@ -1,0 +1,177 @@
+"""Registry writes: each procedure event becomes audit entry + read-model rows, once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import Session, select
+from temporalio import activity
+
+from domain.events import ProcedureEvent
+from domain.settings import Settings
+from registry.tables import (
+    Alliance,
+    ApplicationVersion,
+    AuditEntry,
+    DecisionRow,
+    MaterialFile,
+    Member,
+    ObjectionRow,
+    PublicNoticeRow,
+)
+from registry.database import session_scope
+
+
+class RegistryActivities:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @activity.defn
+    async def record_event(self, event: ProcedureEvent) -> bool:
+        """Write the event; False when its key was already recorded (a retried activity)."""
+        return await asyncio.to_thread(record_event_now, self.settings.registry_url(), event)
+
+
+def record_event_now(url: str, event: ProcedureEvent) -> bool:
+    with session_scope(url) as session:
+        if session.exec(select(AuditEntry.id).where(AuditEntry.key == event.key)).first():
+            return False
+        _update_alliance(session, event)
+        if event.application is not None and event.application_version is not None:
+            _store_application(session, event)
+        if event.is_decision:
+            session.add(
+                DecisionRow(
+                    alliance_code=event.alliance_code,
+                    event_key=event.key,
+                    stage=event.detail.get("decided_stage", event.stage.value),
+                    action=event.action,
+                    actor=event.actor.name,
+                    role=event.actor.role.value,
+                    reasons=event.reasons,
+                    detail=event.detail,
+                    decided_at=event.at,
+                )
+            )
+        if event.objection is not None:
+            _upsert_objection(session, event)
+        if event.notice is not None:
+            _upsert_notice(session, event)
+        session.add(
+            AuditEntry(
+                key=event.key,
+                alliance_code=event.alliance_code,
+                actor=event.actor.name,
+                role=event.actor.role.value,
+                action=event.action,
+                at=event.at,
+                reason=event.reasons,
+                detail=event.detail,
+            )
+        )
+    return True
+
+
+def _update_alliance(session: Session, event: ProcedureEvent) -> None:
+    alliance = session.get(Alliance, event.alliance_code)
+    app = event.application
+    if alliance is None:
+        if app is None:
+            raise ValueError(f"alliance {event.alliance_code} is not registered yet")
+        alliance = Alliance(
+            code=event.alliance_code,
+            name=app.alliance_name,
+            district=app.district.value,
+            status=event.stage.value,
+            created_at=event.at,
+            updated_at=event.at,
+        )
+    if app is not None:
+        alliance.name = app.alliance_name
+        alliance.industry_field = app.industry_field
+        alliance.district = app.district.value
+        alliance.lead_unit = app.lead_unit
+        alliance.contact_emails = app.recipient_emails()
+        alliance.application_version = event.application_version or alliance.application_version
+    alliance.status = event.stage.value
+    alliance.workflow_id = event.workflow_id
+    alliance.updated_at = event.at
+    if event.recognition is not None:
+        alliance.certificate_serial = event.recognition.certificate_serial
+        alliance.recognised_on = event.recognition.recognised_on
+    session.add(alliance)
+    session.flush()
+
+
+def _store_application(session: Session, event: ProcedureEvent) -> None:
+    app, version = event.application, event.application_version
+    assert app is not None and version is not None
+    session.add(
+        ApplicationVersion(
+            alliance_code=event.alliance_code,
+            version=version,
+            submitted_at=event.at,
+            payload=app.model_dump(mode="json"),
+        )
+    )
+    for member in app.members:
+        session.add(
+            Member(
+                alliance_code=event.alliance_code,
+                application_version=version,
+                name=member.name,
+                kind=member.kind.value,
+                credit_code=member.credit_code,
+                role=member.role.value,
+                task=member.task,
+            )
+        )
+    for material in app.materials:
+        session.add(
+            MaterialFile(
+                alliance_code=event.alliance_code,
+                application_version=version,
+                kind=material.kind.value,
+                name=material.name,
+                sha256=material.sha256,
+                member_credit_code=material.member_credit_code,
+            )
+        )
+
+
+def _upsert_objection(session: Session, event: ProcedureEvent) -> None:
+    objection = event.objection
+    assert objection is not None
+    row = session.exec(
+        select(ObjectionRow).where(
+            ObjectionRow.alliance_code == event.alliance_code,
+            ObjectionRow.number == objection.number,
+        )
+    ).first() or ObjectionRow(
+        alliance_code=event.alliance_code,
+        number=objection.number,
+        name=objection.name,
+        organisation=objection.organisation,
+        contact=objection.contact,
+        text=objection.text,
+        filed_at=objection.filed_at,
+    )
+    row.status = objection.status
+    row.resolution = objection.resolution
+    session.add(row)
+
+
+def _upsert_notice(session: Session, event: ProcedureEvent) -> None:
+    notice = event.notice
+    assert notice is not None
+    row = session.exec(
+        select(PublicNoticeRow).where(PublicNoticeRow.alliance_code == event.alliance_code)
+    ).first() or PublicNoticeRow(
+        alliance_code=event.alliance_code,
+        start_date=notice.start,
+        end_date=notice.end,
+        published_at=event.at,
+    )
+    row.start_date, row.end_date = notice.start, notice.end
+    row.status = event.notice_status or row.status
+    session.add(row)

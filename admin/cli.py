@@ -1,0 +1,394 @@
+"""alliance-admin: the operator and staff command line (until the web console exists).
+
+Every staff action carries a request id (printed, or given with --request-id) that is the
+Temporal update id: repeating a command with the same id acts once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import select
+
+from admin.procedure_client import (
+    ProcedureActionFailed,
+    act,
+    announce_calendar_loaded,
+    procedure_state,
+)
+from domain.application_file import load_application_file
+from domain.districts import DISTRICT_ZH, District
+from domain.eligibility import ApplicationInvalid
+from domain.procedure import (
+    FINAL_STAGES,
+    STAGE_ZH,
+    Actor,
+    DistrictReview,
+    ExpertReview,
+    MeetingDecision,
+    ObjectionFiling,
+    ObjectionResolution,
+    PanelMember,
+    Resubmission,
+    ReviewOutcome,
+    Role,
+    Stage,
+    Withdrawal,
+)
+from domain.settings import get_settings
+from registry.calendar_store import (
+    CalendarFileInvalid,
+    load_year_file,
+    loaded_years,
+    seed_from_package,
+)
+from registry.database import session_scope, upgrade_schema
+from registry.tables import Alliance, AuditEntry, Certificate, DecisionRow, Document, EmailMessage
+from worker import connect
+
+app = typer.Typer(help="鞍山市产业技术创新战略联盟 — 运维与业务命令 (operator and staff commands)",
+                  no_args_is_help=True)
+calendar_app = typer.Typer(help="节假日安排 (State Council holiday calendar)", no_args_is_help=True)
+objection_app = typer.Typer(help="公示异议 (objections during the public notice)", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(objection_app, name="objection")
+console = Console()
+
+REQUEST_ID = typer.Option("", "--request-id", help="default: a new id (printed); reuse to act once")
+ACTOR = typer.Option(..., "--as", help="your name, recorded in the audit log")
+
+
+def _url() -> str:
+    url = get_settings().registry_url()
+    upgrade_schema(url)
+    return url
+
+
+def _request_id(given: str) -> str:
+    request_id = given or uuid.uuid4().hex
+    console.print(f"[dim]request id: {request_id}[/dim]")
+    return request_id
+
+
+def _send(code: str, update: str, action) -> None:
+    async def go():
+        client = await connect(get_settings())
+        return await act(client, code, update, action)
+
+    try:
+        result = asyncio.run(go())
+    except ProcedureActionFailed as failed:
+        console.print(f"[red]未执行 (refused):[/red] {failed}")
+        raise typer.Exit(1) from failed
+    if isinstance(result, int):
+        console.print(f"[green]已受理[/green] 异议编号 (objection no.) {result}")
+    else:
+        console.print(f"[green]已办理[/green] 当前阶段 (stage): {result.message} ({result.stage.value})")
+
+
+# ---------------------------------------------------------------- registry views
+
+
+@app.command("list")
+def list_alliances(
+    status: str = typer.Option("", help="e.g. district_review, recognised"),
+    district: District | None = typer.Option(None),
+) -> None:
+    """联盟列表: alliances in the registry."""
+    with session_scope(_url()) as session:
+        query = select(Alliance).order_by(Alliance.updated_at.desc())
+        if status:
+            query = query.where(Alliance.status == status)
+        if district:
+            query = query.where(Alliance.district == district.value)
+        rows = session.exec(query).all()
+    table = Table("code", "联盟名称", "区县", "状态 status", "证书编号", "更新 updated (UTC)")
+    for a in rows:
+        stage_name = STAGE_ZH.get(Stage(a.status), a.status) if a.status in Stage else a.status
+        table.add_row(
+            a.code, a.name, DISTRICT_ZH.get(District(a.district), a.district), stage_name,
+            a.certificate_serial or "", f"{a.updated_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(code: str) -> None:
+    """联盟详情: the registry record, decisions, emails, audit log and live procedure state."""
+    with session_scope(_url()) as session:
+        alliance = session.get(Alliance, code)
+        if alliance is None:
+            console.print(f"[red]登记库中没有联盟 {code} (no such alliance)[/red]")
+            raise typer.Exit(1)
+        decisions = session.exec(
+            select(DecisionRow).where(DecisionRow.alliance_code == code).order_by(DecisionRow.id)
+        ).all()
+        audit = session.exec(
+            select(AuditEntry).where(AuditEntry.alliance_code == code).order_by(AuditEntry.id)
+        ).all()
+    console.print(f"[bold]{alliance.name}[/bold]  ({alliance.code})")
+    console.print(f"状态 status: {alliance.status}   区县: {alliance.district}   "
+                  f"证书 certificate: {alliance.certificate_serial or '-'}")
+    if alliance.status not in {s.value for s in FINAL_STAGES} and alliance.origin == "application":
+        try:
+            state = asyncio.run(_state(code))
+        except ProcedureActionFailed as failed:
+            console.print(f"[yellow]{failed}[/yellow]")
+        else:
+            if state.clock:
+                console.print(f"期限 deadline: {state.clock.deadline:%Y-%m-%d %H:%M %Z}")
+            if state.notice:
+                console.print(f"公示 notice: {state.notice.start} 至 {state.notice.end}")
+            if state.missing_calendar_year:
+                console.print(f"[red]等待载入 {state.missing_calendar_year} 年节假日安排[/red]")
+            for o in state.objections:
+                console.print(f"异议 {o.number} [{o.status}] {o.name}: {o.text}")
+    table = Table("决定 decision", "actor", "reasons", "at (UTC)")
+    for d in decisions:
+        table.add_row(d.action, f"{d.actor} ({d.role})", d.reasons, f"{d.decided_at:%Y-%m-%d %H:%M}")
+    console.print(table)
+    log = Table("audit", "actor", "reason", "at (UTC)")
+    for e in audit:
+        log.add_row(e.action, f"{e.actor} ({e.role})", e.reason, f"{e.at:%Y-%m-%d %H:%M}")
+    console.print(log)
+
+
+async def _state(code: str):
+    return await procedure_state(await connect(get_settings()), code)
+
+
+@app.command("outbox")
+def outbox(
+    alliance: str = typer.Option("", help="only this alliance code"),
+    failed: bool = typer.Option(False, "--failed", help="only failed deliveries"),
+) -> None:
+    """发件记录: every email, with its delivery status."""
+    with session_scope(_url()) as session:
+        query = select(EmailMessage).order_by(EmailMessage.id)
+        if alliance:
+            query = query.where(EmailMessage.alliance_code == alliance)
+        if failed:
+            query = query.where(EmailMessage.status == "failed")
+        rows = session.exec(query).all()
+    table = Table("sent (UTC)", "purpose", "to", "subject", "status")
+    for m in rows:
+        when = f"{m.sent_at:%Y-%m-%d %H:%M}" if m.sent_at else "-"
+        status = m.status if not m.error else f"{m.status}: {m.error}"
+        table.add_row(when, m.purpose, ", ".join(m.recipients), m.subject, status)
+    console.print(table)
+
+
+@app.command("certificate")
+def certificate(code: str, out: Path = typer.Option(..., "--out", help="where to write the PDF")) -> None:
+    """证书: write an alliance's certificate PDF to a file."""
+    with session_scope(_url()) as session:
+        cert = session.exec(
+            select(Certificate).where(Certificate.alliance_code == code).order_by(Certificate.term.desc())
+        ).first()
+        document = session.get(Document, cert.document_id) if cert and cert.document_id else None
+    if document is None:
+        console.print(f"[red]联盟 {code} 尚无证书 (no certificate yet)[/red]")
+        raise typer.Exit(1)
+    out.write_bytes(document.content)
+    console.print(f"[green]{cert.serial}[/green] → {out}")
+
+
+@app.command("db-upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the registry schema (Alembic)."""
+    url = _url()
+    console.print(f"registry schema is current: {url}")
+
+
+# ---------------------------------------------------------------- staff actions (article 9)
+
+
+@app.command("review")
+def review(
+    code: str,
+    outcome: ReviewOutcome = typer.Argument(..., help="recommend | return | reject"),
+    actor: str = ACTOR,
+    district: District = typer.Option(..., help="your district bureau"),
+    reasons: str = typer.Option("", help="required to return or reject"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """审查推荐 (9.2): the district reviewer recommends, returns or rejects."""
+    _send(code, "district_review", DistrictReview(
+        request_id=_request_id(request_id),
+        actor=Actor(name=actor, role=Role.DISTRICT_REVIEWER, district=district),
+        outcome=outcome, reasons=reasons,
+    ))
+
+
+@app.command("resubmit")
+def resubmit(
+    code: str,
+    path: Path = typer.Argument(..., exists=True, dir_okay=False),
+    actor: str = ACTOR,
+    note: str = typer.Option("", help="what was corrected"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """补正后重新提交: the applicant's corrected application."""
+    try:
+        application = load_application_file(path)
+    except ApplicationInvalid as invalid:
+        console.print(f"[red]未执行 (refused):[/red]\n{invalid}")
+        raise typer.Exit(1) from invalid
+    _send(code, "resubmit", Resubmission(
+        request_id=_request_id(request_id),
+        actor=Actor(name=actor, role=Role.APPLICANT), application=application, note=note,
+    ))
+
+
+def _panel(entries: list[str]) -> list[PanelMember]:
+    panel = []
+    for entry in entries:
+        parts = entry.split(":")
+        if len(parts) not in (2, 3):
+            raise typer.BadParameter(f"'{entry}': use 姓名:单位:分数 or 姓名:分数", param_hint="--expert")
+        try:
+            score = float(parts[-1])
+        except ValueError as err:
+            raise typer.BadParameter(f"'{entry}': the score must be a number", param_hint="--expert") from err
+        panel.append(PanelMember(name=parts[0], affiliation=parts[1] if len(parts) == 3 else "", score=score))
+    return panel
+
+
+@app.command("expert-review")
+def expert_review(
+    code: str,
+    actor: str = ACTOR,
+    organisation: str = typer.Option(..., help="the commissioned third party"),
+    expert: list[str] = typer.Option(..., help="姓名:单位:分数, once per expert"),
+    necessity: str = typer.Option(..., help="opinion on necessity (必要性)"),
+    feasibility: str = typer.Option(..., help="opinion on feasibility (可行性)"),
+    passed: bool = typer.Option(..., "--pass/--fail"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """专家评审 (9.3): the third party records panel, scores, opinions and the result."""
+    _send(code, "expert_review", ExpertReview(
+        request_id=_request_id(request_id),
+        actor=Actor(name=actor, role=Role.EXPERT_ORGANISER), organisation=organisation,
+        panel=_panel(expert), necessity_opinion=necessity, feasibility_opinion=feasibility,
+        passed=passed,
+    ))
+
+
+@app.command("meeting")
+def meeting(
+    code: str,
+    actor: str = ACTOR,
+    number: str = typer.Option(..., help="meeting number, e.g. 2026年第12次"),
+    meeting_date: str = typer.Option(..., "--date", help="YYYY-MM-DD"),
+    approved: bool = typer.Option(..., "--approve/--reject"),
+    reasons: str = typer.Option("", help="required to reject"),
+    notice_start: str = typer.Option("", help="first day of the public notice (YYYY-MM-DD)"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """局长办公会 (9.4): record the meeting's approval or rejection."""
+    _send(code, "meeting_decision", MeetingDecision(
+        request_id=_request_id(request_id),
+        actor=Actor(name=actor, role=Role.DIRECTOR_CLERK), meeting_number=number,
+        meeting_date=_date(meeting_date, "--date"), approved=approved, reasons=reasons,
+        notice_start=_date(notice_start, "--notice-start") if notice_start else None,
+    ))
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise typer.BadParameter(f"'{text}' is not a date like 2026-09-28", param_hint=option) from err
+
+
+@app.command("withdraw")
+def withdraw(code: str, actor: str = ACTOR, reason: str = typer.Option(""), request_id: str = REQUEST_ID) -> None:
+    """撤回申请: the applicant withdraws before recognition."""
+    _send(code, "withdraw", Withdrawal(
+        request_id=_request_id(request_id), actor=Actor(name=actor, role=Role.APPLICANT), reason=reason,
+    ))
+
+
+@objection_app.command("file")
+def file_objection(
+    code: str,
+    name: str = typer.Option(..., help="real name"),
+    contact: str = typer.Option(...),
+    text: str = typer.Option(...),
+    organisation: str = typer.Option("", help="for an organisation (with its seal)"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """提出异议: a written, real-name objection during the notice."""
+    _send(code, "file_objection", ObjectionFiling(
+        request_id=_request_id(request_id), name=name, organisation=organisation,
+        contact=contact, text=text,
+    ))
+
+
+@objection_app.command("resolve")
+def resolve_objection(
+    code: str,
+    number: int,
+    actor: str = ACTOR,
+    upheld: bool = typer.Option(..., "--uphold/--dismiss"),
+    reason: str = typer.Option(...),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """处理异议: uphold (the application is rejected) or dismiss."""
+    _send(code, "resolve_objection", ObjectionResolution(
+        request_id=_request_id(request_id), actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+        objection_no=number, upheld=upheld, reason=reason,
+    ))
+
+
+# ---------------------------------------------------------------- calendar
+
+
+@calendar_app.command("years")
+def calendar_years() -> None:
+    """Which holiday years are loaded."""
+    years = loaded_years(_url())
+    console.print("已载入 (loaded): " + (", ".join(map(str, years)) if years else "none"))
+
+
+@calendar_app.command("seed")
+def calendar_seed() -> None:
+    """Load every year the chinesecalendar package knows."""
+    years = seed_from_package(_url())
+    console.print(f"已载入 (loaded) {years[0]}–{years[-1]}")
+
+
+@calendar_app.command("load")
+def calendar_load(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """载入一年的国务院节假日安排 from a YAML/JSON file, then wake waiting procedures."""
+    url = _url()
+    try:
+        year = load_year_file(url, path)
+    except CalendarFileInvalid as invalid:
+        console.print(f"[red]未载入 (not loaded):[/red]\n{invalid}")
+        raise typer.Exit(1) from invalid
+    console.print(f"[green]已载入 {year} 年节假日安排[/green]")
+    with session_scope(url) as session:
+        open_codes = session.exec(
+            select(Alliance.code).where(
+                Alliance.origin == "application",
+                Alliance.status.not_in([s.value for s in FINAL_STAGES]),
+            )
+        ).all()
+    if open_codes:
+        woken = asyncio.run(_wake(list(open_codes)))
+        console.print(f"已通知 {woken} 个办理中的流程 (procedures told to re-check)")
+
+
+async def _wake(codes: list[str]) -> int:
+    return await announce_calendar_loaded(await connect(get_settings()), codes)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,104 @@
+"""Talking to alliance workflows from outside: submit, act, query.
+
+The operator CLI uses these today and the web console will tomorrow, so the way an
+action reaches Temporal (update id = request id, refusal messages) is defined once.
+"""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.application import Application
+from domain.procedure import Actor, ProcedureState
+from domain.rules import ProcedureRules
+from domain.settings import Settings
+from workflows.recognition import ActionResult, RecognitionInput, RecognitionWorkflow
+
+
+class ProcedureActionFailed(Exception):
+    """The workflow refused the action or could not be reached; the message says why."""
+
+
+def workflow_id_for(alliance_code: str) -> str:
+    return f"alliance-{alliance_code}"
+
+
+async def submit_application(
+    client: Client,
+    settings: Settings,
+    application: Application,
+    submitted_by: Actor,
+    first_version: int = 1,
+    rules: ProcedureRules | None = None,
+) -> str:
+    """Start the recognition procedure (9.1); refused while one is already running."""
+    workflow_id = workflow_id_for(application.alliance_code())
+    try:
+        await client.start_workflow(
+            RecognitionWorkflow.run,
+            RecognitionInput(
+                application=application,
+                submitted_by=submitted_by,
+                first_version=first_version,
+                rules=rules or settings.rules,
+            ),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    except WorkflowAlreadyStartedError as err:
+        raise ProcedureActionFailed(
+            f"联盟 {application.alliance_code()} 已有正在办理的申请，不能重复提交"
+            f" (an application of this alliance is already in progress: {workflow_id})"
+        ) from err
+    return workflow_id
+
+
+async def act(client: Client, alliance_code: str, update: str, action) -> ActionResult | int:
+    """Send one staff action as an update whose id is the action's request id."""
+    handle = client.get_workflow_handle(workflow_id_for(alliance_code))
+    try:
+        return await handle.execute_update(
+            update,
+            action,
+            id=action.request_id,
+            result_type=int if update == "file_objection" else ActionResult,
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+        raise ProcedureActionFailed(message) from err
+    except RPCError as err:
+        raise ProcedureActionFailed(_rpc_message(alliance_code, err)) from err
+
+
+async def procedure_state(client: Client, alliance_code: str) -> ProcedureState:
+    handle = client.get_workflow_handle(workflow_id_for(alliance_code))
+    try:
+        return await handle.query(RecognitionWorkflow.state)
+    except RPCError as err:
+        raise ProcedureActionFailed(_rpc_message(alliance_code, err)) from err
+
+
+async def announce_calendar_loaded(client: Client, alliance_codes: list[str]) -> int:
+    """Wake the procedures of these alliances so a step waiting for a holiday year re-checks."""
+    woken = 0
+    for code in alliance_codes:
+        try:
+            await client.get_workflow_handle(workflow_id_for(code)).signal(
+                RecognitionWorkflow.calendar_loaded
+            )
+            woken += 1
+        except RPCError:
+            continue  # that procedure has ended meanwhile
+    return woken
+
+
+def _rpc_message(alliance_code: str, err: RPCError) -> str:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        return f"找不到联盟 {alliance_code} 的办理流程 (no procedure for alliance {alliance_code})"
+    return f"无法联系流程服务：{err.message} (Temporal error)"

@@ -1,0 +1,192 @@
+"""Who may do what, when: the checks behind every staff action of article 9.
+
+Each check raises `ActionRefused` with a message a clerk understands; it reads the state
+and never changes it, so the workflow runs these in its update validators.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.application import Application
+from domain.districts import DISTRICT_ZH
+from domain.eligibility import check_application
+from domain.procedure import (
+    FINAL_STAGES,
+    ROLE_ZH,
+    STAGE_ZH,
+    ActionRefused,
+    Actor,
+    DistrictReview,
+    ExpertReview,
+    MeetingDecision,
+    ObjectionFiling,
+    ObjectionResolution,
+    ProcedureState,
+    Resubmission,
+    ReviewOutcome,
+    Role,
+    Stage,
+    Withdrawal,
+)
+from domain.shanghai_time import end_of_day, local_date, start_of_day
+
+
+def _require_new_request(state: ProcedureState, request_id: str) -> None:
+    if not request_id.strip():
+        raise ActionRefused("缺少请求编号", "request_id is required")
+    if request_id in state.handled_requests:
+        raise ActionRefused(
+            f"该请求（{request_id}）已处理，未重复执行",
+            f"request {request_id} was already handled; nothing was done again",
+        )
+
+
+def _require_stage(state: ProcedureState, *stages: Stage) -> None:
+    if state.stage not in stages:
+        wanted = "、".join(STAGE_ZH[s] for s in stages)
+        raise ActionRefused(
+            f"当前处于“{STAGE_ZH[state.stage]}”阶段，不能进行“{wanted}”操作",
+            f"the procedure is at {state.stage.value}; this action needs "
+            + " or ".join(s.value for s in stages),
+        )
+
+
+def _require_role(actor: Actor, *roles: Role) -> None:
+    if actor.role not in roles:
+        allowed = "、".join(ROLE_ZH[r] for r in roles)
+        raise ActionRefused(
+            f"{ROLE_ZH[actor.role]}无权进行此操作，应由{allowed}办理",
+            f"role {actor.role.value} may not do this; allowed: "
+            + ", ".join(r.value for r in roles),
+        )
+
+
+def _require_text(value: str, zh_name: str, en_name: str) -> None:
+    if not value.strip():
+        raise ActionRefused(f"请填写{zh_name}", f"{en_name} is required")
+
+
+def check_district_review(state: ProcedureState, action: DistrictReview) -> None:
+    _require_new_request(state, action.request_id)
+    _require_stage(state, Stage.DISTRICT_REVIEW)
+    _require_role(action.actor, Role.DISTRICT_REVIEWER)
+    own = state.application.district
+    if action.actor.district != own:
+        raise ActionRefused(
+            f"该申请属于{DISTRICT_ZH[own]}，只有{DISTRICT_ZH[own]}科技主管部门可以审查推荐",
+            f"this application belongs to {own.value}; only that district's reviewers may act",
+        )
+    if action.outcome in (ReviewOutcome.RETURN, ReviewOutcome.REJECT):
+        _require_text(action.reasons, "退回或不予推荐的理由", "reasons")
+
+
+def check_resubmission(state: ProcedureState, action: Resubmission) -> None:
+    _require_new_request(state, action.request_id)
+    _require_stage(state, Stage.CORRECTION)
+    _require_role(action.actor, Role.APPLICANT)
+    _require_same_alliance(state.application, action.application)
+    problems = check_application(action.application)
+    if problems:
+        raise ActionRefused(
+            "补正后的申请仍有问题：" + "；".join(f"{p.field}：{p.zh}" for p in problems),
+            "the corrected application still has problems: "
+            + "; ".join(f"{p.field}: {p.en}" for p in problems),
+        )
+
+
+def _require_same_alliance(old: Application, new: Application) -> None:
+    if new.alliance_code() != old.alliance_code():
+        raise ActionRefused(
+            "补正申请的发起单位必须与原申请相同（统一社会信用代码一致）",
+            "a corrected application must keep the same lead unit (credit code)",
+        )
+
+
+def check_expert_review(state: ProcedureState, action: ExpertReview) -> None:
+    _require_new_request(state, action.request_id)
+    _require_stage(state, Stage.EXPERT_REVIEW)
+    _require_role(action.actor, Role.EXPERT_ORGANISER)
+    _require_text(action.organisation, "受委托的第三方机构名称", "organisation")
+    _require_text(action.necessity_opinion, "组建必要性论证意见", "necessity opinion")
+    _require_text(action.feasibility_opinion, "组建可行性论证意见", "feasibility opinion")
+    minimum = state.rules.min_expert_panel
+    if len(action.panel) < minimum:
+        raise ActionRefused(
+            f"专家组至少应有{minimum}名专家，现有{len(action.panel)}名",
+            f"the panel needs at least {minimum} experts; it has {len(action.panel)}",
+        )
+    for expert in action.panel:
+        _require_text(expert.name, "专家姓名", "expert name")
+        if not 0 <= expert.score <= 100:
+            raise ActionRefused(
+                f"专家{expert.name}的评分{expert.score:g}超出0–100范围",
+                f"score {expert.score:g} of {expert.name} is outside 0–100",
+            )
+
+
+def check_meeting_decision(state: ProcedureState, action: MeetingDecision, now: datetime) -> None:
+    _require_new_request(state, action.request_id)
+    _require_stage(state, Stage.DIRECTOR_MEETING)
+    _require_role(action.actor, Role.DIRECTOR_CLERK, Role.BUREAU_STAFF)
+    _require_text(action.meeting_number, "局长办公会会议编号", "meeting number")
+    today = local_date(now)
+    if action.meeting_date > today:
+        raise ActionRefused(
+            f"会议日期{action.meeting_date}晚于今天（{today}），请记录已召开的会议",
+            f"meeting date {action.meeting_date} is after today ({today})",
+        )
+    if action.meeting_date < local_date(state.stage_entered_at):
+        raise ActionRefused(
+            f"会议日期{action.meeting_date}早于专家评审通过的日期，请核对",
+            f"meeting date {action.meeting_date} is before the expert review passed",
+        )
+    if not action.approved:
+        _require_text(action.reasons, "未通过的理由", "reasons")
+    if action.approved and action.notice_start is not None and action.notice_start <= today:
+        raise ActionRefused(
+            f"公示开始日期{action.notice_start}须晚于今天（{today}）",
+            f"the notice must start after today ({today})",
+        )
+
+
+def check_objection(state: ProcedureState, filing: ObjectionFiling, now: datetime) -> None:
+    _require_new_request(state, filing.request_id)
+    notice = state.notice
+    if state.stage != Stage.PUBLIC_NOTICE or notice is None:
+        raise ActionRefused("该联盟目前不在公示期，不受理异议", "this alliance is not on public notice")
+    if not start_of_day(notice.start) <= now <= end_of_day(notice.end):
+        raise ActionRefused(
+            f"异议须在公示期内（{notice.start}至{notice.end}）提出，现已不在公示期",
+            f"objections are accepted only during the notice, {notice.start} to {notice.end}",
+        )
+    _require_text(filing.name, "真实姓名", "real name")
+    _require_text(filing.contact, "联系方式", "contact")
+    _require_text(filing.text, "异议内容", "objection text")
+
+
+def check_objection_resolution(state: ProcedureState, action: ObjectionResolution) -> None:
+    _require_new_request(state, action.request_id)
+    _require_stage(state, Stage.PUBLIC_NOTICE)
+    _require_role(action.actor, Role.BUREAU_STAFF)
+    _require_text(action.reason, "处理理由", "reason")
+    objection = next((o for o in state.objections if o.number == action.objection_no), None)
+    if objection is None:
+        raise ActionRefused(
+            f"没有编号为{action.objection_no}的异议", f"there is no objection {action.objection_no}"
+        )
+    if objection.status != "open":
+        raise ActionRefused(
+            f"异议{action.objection_no}已处理（{objection.status}）",
+            f"objection {action.objection_no} is already {objection.status}",
+        )
+
+
+def check_withdrawal(state: ProcedureState, action: Withdrawal) -> None:
+    _require_new_request(state, action.request_id)
+    _require_role(action.actor, Role.APPLICANT)
+    if state.stage in FINAL_STAGES:
+        raise ActionRefused(
+            f"申请已{STAGE_ZH[state.stage]}，不能撤回",
+            f"the application is already {state.stage.value}; it cannot be withdrawn",
+        )

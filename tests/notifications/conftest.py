@@ -1,0 +1,1 @@
+from tests.support.smtp_fixture import smtp_server  # noqa: F401

@@ -1,0 +1,181 @@
+"""The system under test on Temporal's time-skipping server, with real SMTP and registry."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+from pathlib import Path
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from admin.procedure_client import act, submit_application, workflow_id_for
+from domain.application import Application
+from domain.application_file import load_application_file
+from domain.procedure import (
+    Actor,
+    DistrictReview,
+    ExpertReview,
+    MeetingDecision,
+    PanelMember,
+    ProcedureState,
+    ReviewOutcome,
+    Role,
+)
+from domain.settings import PROJECT_ROOT, Settings
+from domain.shanghai_time import local_date
+from workflows.recognition import RecognitionWorkflow
+
+TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
+
+SEARCH_ATTRIBUTES = {
+    "AllianceStatus": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "AllianceDistrict": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "AllianceNextDeadline": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+}
+
+
+async def start_time_skipping() -> WorkflowEnvironment:
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(TEST_SERVER),
+    )
+    await register_search_attributes(env.client)
+    return env
+
+
+async def register_search_attributes(client: Client) -> None:
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace, search_attributes=SEARCH_ATTRIBUTES
+        )
+    )
+
+
+def sample_application() -> Application:
+    return load_application_file(SAMPLE)
+
+
+def subject_of(message: EmailMessage) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def body_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part else ""
+
+
+@dataclass
+class Bureau:
+    """The bureau's system as the tests drive it: submit, act as staff, read the mail."""
+
+    env: WorkflowEnvironment
+    settings: Settings
+    smtp: object  # tests.support.smtp_server.RecordingSmtpServer
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    async def submit(self, application: Application | None = None) -> str:
+        application = application or sample_application()
+        await submit_application(
+            self.client,
+            self.settings,
+            application,
+            Actor(name=application.lead_unit, role=Role.APPLICANT),
+        )
+        return application.alliance_code()
+
+    def handle(self, code: str) -> WorkflowHandle:
+        return self.client.get_workflow_handle(workflow_id_for(code))
+
+    async def state(self, code: str) -> ProcedureState:
+        return await self.handle(code).query(RecognitionWorkflow.state)
+
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
+    async def act(self, code: str, update: str, action):
+        return await act(self.client, code, update, action)
+
+    async def wait_for_state(self, code: str, check, seconds: float = 15) -> ProcedureState:
+        """Poll the workflow's state (real time) until `check(state)` holds."""
+        deadline = time.monotonic() + seconds
+        while True:
+            state = await self.state(code)
+            if check(state) or time.monotonic() > deadline:
+                return state
+            await asyncio.sleep(0.05)
+
+    async def wait_for_mail(self, purpose: str, count: int = 1, seconds: float = 15) -> list[EmailMessage]:
+        deadline = time.monotonic() + seconds
+        while True:
+            found = self.mails(purpose)
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(0.05)
+
+    def mails(self, purpose: str | None = None) -> list[EmailMessage]:
+        """Messages that arrived at the SMTP server, optionally of one purpose."""
+        return [
+            m
+            for m in self.smtp.messages
+            if purpose is None or m["X-Alliance-Notice-Key"].split(":")[2] == purpose
+        ]
+
+    async def sleep(self, duration: timedelta) -> None:
+        await self.env.sleep(duration)
+
+    # ---- the staff of each step, acting as a test scenario needs
+
+    async def recommend(self, code: str, district) -> None:
+        await self.act(code, "district_review", DistrictReview(
+            request_id=new_id(),
+            actor=Actor(name="王审查", role=Role.DISTRICT_REVIEWER, district=district),
+            outcome=ReviewOutcome.RECOMMEND,
+        ))
+
+    async def pass_expert_review(self, code: str, passed: bool = True) -> None:
+        await self.act(code, "expert_review", expert_review(passed))
+
+    async def approve_at_meeting(self, code: str, approved: bool = True) -> None:
+        today = local_date(await self.now())
+        await self.act(code, "meeting_decision", MeetingDecision(
+            request_id=new_id(),
+            actor=Actor(name="李记录", role=Role.DIRECTOR_CLERK),
+            meeting_number="2026年第12次",
+            meeting_date=today,
+            approved=approved,
+            reasons="" if approved else "产业方向与我市规划不符",
+        ))
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def expert_review(passed: bool = True) -> ExpertReview:
+    return ExpertReview(
+        request_id=new_id(),
+        actor=Actor(name="赵组织", role=Role.EXPERT_ORGANISER),
+        organisation="辽宁省科技咨询评估中心",
+        panel=[
+            PanelMember(name="张教授", affiliation="辽宁科技大学", score=88),
+            PanelMember(name="刘研究员", affiliation="鞍钢集团研究院", score=85),
+            PanelMember(name="陈高工", affiliation="鞍山市质检院", score=90),
+        ],
+        necessity_opinion="联盟围绕菱镁产业共性技术，组建必要。",
+        feasibility_opinion="成员分工明确，经费落实，组建可行。",
+        passed=passed,
+    )

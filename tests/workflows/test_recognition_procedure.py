@@ -1,0 +1,78 @@
+"""Article 9 end to end: from application to certificate, every email checked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pypdf import PdfReader
+from io import BytesIO
+from sqlmodel import select
+
+from domain.shanghai_time import local_date
+from domain.procedure import Stage
+from registry.calendar_store import load_calendar
+from registry.database import session_scope
+from registry.tables import Alliance, AuditEntry, Document
+from domain.working_days import notice_window
+from tests.support.temporal import body_of, sample_application, subject_of
+
+
+async def test_sample_application_goes_from_submission_to_certificate(bureau):
+    app = sample_application()
+    code = await bureau.submit(app)
+    receipt = await bureau.wait_for_mail("application_received")
+    assert len(receipt) == 1
+    assert set(receipt[0]["To"].split(", ")) >= set(app.recipient_emails())
+    assert app.alliance_name in subject_of(receipt[0]) or app.alliance_name in body_of(receipt[0])
+
+    asked = await bureau.wait_for_mail("action_requested")
+    district_inbox = bureau.settings.district_reviewer_emails[app.district]
+    assert asked[0]["To"] == ", ".join(district_inbox)
+
+    await bureau.recommend(code, app.district)
+    await bureau.wait_for_mail("action_requested", 2)
+    await bureau.pass_expert_review(code)
+    await bureau.wait_for_mail("action_requested", 3)
+    await bureau.approve_at_meeting(code)
+    decided_on = local_date(await bureau.now())
+
+    published = await bureau.wait_for_mail("notice_published")
+    state = await bureau.state(code)
+    calendar = load_calendar(bureau.settings.registry_url(), [decided_on.year, decided_on.year + 1])
+    expected = notice_window(calendar, decided_on + timedelta(days=1))
+    assert (state.notice.start, state.notice.end) == (expected.start, expected.end)
+    text = body_of(published[0])
+    assert f"{expected.start.year}年{expected.start.month}月{expected.start.day}日" in text
+    assert f"{expected.end.year}年{expected.end.month}月{expected.end.day}日" in text
+
+    await bureau.sleep(timedelta(days=20))
+    final = await bureau.wait_for_state(code, lambda s: s.stage == Stage.RECOGNISED)
+    assert final.stage == Stage.RECOGNISED
+    assert final.recognition.recognised_on > expected.end
+
+    recognised = await bureau.wait_for_mail("recognised")
+    assert len(recognised) == 1
+    assert final.recognition.certificate_serial in body_of(recognised[0])
+    pdf = [p for p in recognised[0].iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert len(pdf) == 1
+    pdf_text = PdfReader(BytesIO(pdf[0].get_content())).pages[0].extract_text()
+    assert app.alliance_name in pdf_text
+    assert district_inbox[0] in recognised[0]["To"]
+
+    with session_scope(bureau.settings.registry_url()) as session:
+        alliance = session.get(Alliance, code)
+        actions = session.exec(
+            select(AuditEntry.action).where(AuditEntry.alliance_code == code).order_by(AuditEntry.id)
+        ).all()
+        documents = session.exec(select(Document).where(Document.alliance_code == code)).all()
+    assert alliance.status == "recognised"
+    assert alliance.certificate_serial == final.recognition.certificate_serial
+    assert actions == [
+        "submitted",
+        "district_review.recommend",
+        "expert_review.pass",
+        "director_meeting.approve",
+        "public_notice.published",
+        "recognised",
+    ]
+    assert len(documents) == 1

@@ -1,0 +1,62 @@
+"""The worker: every workflow and activity of the system on one task queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.calendar import CalendarActivities
+from activities.certificate import CertificateActivities
+from activities.email import EmailActivities
+from activities.registry import RegistryActivities
+from domain.settings import Settings, get_settings
+from workflows.recognition import RecognitionWorkflow
+
+WORKFLOWS = [RecognitionWorkflow]
+
+
+def activities_for(settings: Settings) -> list:
+    registry = RegistryActivities(settings)
+    calendar = CalendarActivities(settings)
+    certificate = CertificateActivities(settings)
+    email = EmailActivities(settings)
+    return [
+        registry.record_event,
+        calendar.plan_stage_clock,
+        calendar.plan_public_notice,
+        certificate.issue_certificate,
+        email.send_notices,
+    ]
+
+
+def build_worker(client: Client, settings: Settings) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_for(settings),
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+async def main(settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    client = await connect(settings)
+    logging.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
+    await build_worker(client, settings).run()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(main())
