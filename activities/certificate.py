@@ -49,8 +49,8 @@ class CertificateActivities:
     def _issue(self, request: CertificateRequest) -> Recognition:
         # Two concurrent calls for one term collide on the (alliance_code, term) constraint;
         # the loser's transaction rolls back and its retry finds the winner's certificate.
-        s = self._settings
-        with session_scope(s.registry_url()) as session:
+        settings = self._settings
+        with session_scope(settings.registry_url()) as session:
             existing = session.exec(
                 select(Certificate).where(
                     Certificate.alliance_code == request.alliance_code,
@@ -65,19 +65,23 @@ class CertificateActivities:
                 alliance_code=request.alliance_code,
                 term=request.term,
                 approval_document_number=format_number(
-                    s.approval_document_format, year, _next_number(session, f"approval:{year}")
+                    settings.approval_document_format,
+                    year,
+                    _next_number(session, f"approval:{year}"),
                 ),
                 serial=format_number(
-                    s.certificate_serial_format, year, _next_number(session, f"certificate:{year}")
+                    settings.certificate_serial_format,
+                    year,
+                    _next_number(session, f"certificate:{year}"),
                 ),
                 plaque_number=format_number(
-                    s.plaque_number_format, year, _next_number(session, f"plaque:{year}")
+                    settings.plaque_number_format, year, _next_number(session, f"plaque:{year}")
                 ),
                 issued_on=request.recognised_on,
                 valid_until=valid_until(request.recognised_on),
                 status="valid",
             )
-            verify_url = f"{s.public_base_url.rstrip('/')}/certificates/{certificate.serial}"
+            verify_url = f"{settings.public_base_url.rstrip('/')}/certificates/{certificate.serial}"
             pdf = render_certificate(request, certificate, verify_url)
             document = Document(
                 alliance_code=request.alliance_code,

@@ -60,13 +60,12 @@ class _Unsendable(Exception):
 
 
 def _permanent(exc: aiosmtplib.SMTPException) -> bool:
-    """A 5xx refusal of this message; greeting and login failures concern every message."""
+    """A 5xx reply to this message's MAIL, RCPT or DATA. Greeting, login and connection
+    faults concern every message, so they are never a reason to give one up."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         return all(refusal.code >= 500 for refusal in exc.recipients)
-    return (
-        isinstance(exc, aiosmtplib.SMTPResponseException)
-        and not isinstance(exc, aiosmtplib.SMTPHeloError | aiosmtplib.SMTPAuthenticationError)
-        and exc.code >= 500
+    return isinstance(exc, aiosmtplib.SMTPSenderRefused | aiosmtplib.SMTPDataError) and (
+        exc.code >= 500
     )
 
 

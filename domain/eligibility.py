@@ -64,7 +64,8 @@ def parse_application(data: dict[str, Any]) -> Application:
     try:
         app = Application.model_validate(data)
     except ValidationError as error:
-        problems = [*_type_problems(error), *_check(_Parts.salvage(data))]
+        rules = _check(_Parts.salvage(data)) if isinstance(data, dict) else ()
+        problems = [*_type_problems(error), *rules]
         raise ApplicationInvalid(sorted(problems, key=_document_order)) from None
     if problems := check_application(app):
         raise ApplicationInvalid(problems)
@@ -466,6 +467,7 @@ _FIELD_ZH = {
     "credit_code": "统一社会信用代码",
     "role": "角色",
     "task": "任务分工",
+    "bodies": "决策、执行、咨询机构",
     "decision": "决策机构",
     "executive": "执行机构",
     "advisory": "咨询机构",
@@ -514,7 +516,8 @@ def _type_problems(error: ValidationError) -> Iterator[Problem]:
         label = "的".join(
             _FIELD_ZH.get(p, p) + (f"（第{loc[n + 1] + 1}项）" if _next_is_index(loc, n) else "")
             for n, p in enumerate(loc)
-            if isinstance(p, str) and p != "bodies"
+            # "bodies" adds nothing before "执行机构" but is needed alone
+            if isinstance(p, str) and (p != "bodies" or n == len(loc) - 1)
         )
         names = tuple(p for p in loc if isinstance(p, str))
         if e["type"] == "missing":

@@ -55,14 +55,20 @@ class MailCapture:
         self.folder = folder
         self.host = host
         self.port = port
-        self._controller = Controller(_SaveToFolder(folder), hostname=host, port=port)
+        self._controller: Controller | None = None
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        # Made here, not in __init__: a controller owns an event loop that only stop() closes.
+        self._controller = Controller(
+            _SaveToFolder(self.folder), hostname=self.host, port=self.port
+        )
         self._controller.start()
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
 
 def main(argv: list[str] | None = None) -> None:

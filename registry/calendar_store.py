@@ -61,7 +61,7 @@ def package_exceptions(year: int) -> dict[date, tuple[bool, str]]:
     found = {}
     for day in _days_of(year):
         working = chinese_calendar.is_workday(day)
-        if working != _weekday(day):
+        if working != _is_weekday(day):
             _, name = chinese_calendar.get_holiday_detail(day)
             note = _FESTIVAL_ZH.get(name, name or HOLIDAY_NOTE)
             found[day] = (working, f"{note}{WORKDAY_NOTE}" if working else note)
@@ -73,12 +73,12 @@ def seed_from_package(url: str, years: Iterable[int] | None = None) -> list[int]
     supported = package_years()
     wanted = sorted(set(supported if years is None else years))
     unknown = [y for y in wanted if y not in supported]
+    source = f"chinesecalendar {version('chinesecalendar')}"
     if unknown:
         raise ValueError(
-            f"chinesecalendar {version('chinesecalendar')} 不含 {unknown} 年的节假日安排，"
-            f"请用节假日文件导入 (no data for {unknown}; load a holiday file instead)"
+            f"{source} 不含 {unknown} 年的节假日安排，请用节假日文件导入 "
+            f"(no data for {unknown}; load a holiday file instead)"
         )
-    source = f"chinesecalendar {version('chinesecalendar')}"
     with session_scope(url) as session:
         for year in wanted:
             _replace_year(session, year, source, package_exceptions(year))
@@ -127,7 +127,7 @@ def _days_of(year: int) -> list[date]:
     return [first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days)]
 
 
-def _weekday(day: date) -> bool:
+def _is_weekday(day: date) -> bool:
     return day.weekday() < 5
 
 
@@ -182,14 +182,14 @@ def _read_year_file(path: Path) -> tuple[int, str, dict[date, tuple[bool, str]]]
             f"{day} 同时列为节假日和调休上班日 (listed both as holiday and as make-up working day)"
         )
     for day in sorted(workdays):
-        if _weekday(day):
+        if _is_weekday(day):
             problems.append(
                 f"workdays: {day} 是周一至周五，本就上班；调休上班日须为周六或周日 "
                 f"(a make-up working day must be a Saturday or Sunday)"
             )
     if problems or year is None:
         raise CalendarFileInvalid(path, problems)
-    exceptions = {day: (False, HOLIDAY_NOTE) for day in holidays if _weekday(day)}
+    exceptions = {day: (False, HOLIDAY_NOTE) for day in holidays if _is_weekday(day)}
     exceptions |= {day: (True, WORKDAY_NOTE) for day in workdays}
     return year, source, exceptions
 

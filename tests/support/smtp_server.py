@@ -88,11 +88,13 @@ class RecordingSmtpServer:
         self._deferrals = 0
         self._accept_first = 0
         self._lock = threading.Lock()
-        self._controller = _Controller(self, hostname=host, port=self.port)
+        self._controller: _Controller | None = None
 
     # ---- control ----
 
     def start(self) -> RecordingSmtpServer:
+        # Made here, not in __init__: a controller owns an event loop that only stop() closes.
+        self._controller = _Controller(self, hostname=self.host, port=self.port)
         self._controller.start()
         # Controller.start() opens one connection of its own to see that the server is up.
         with self._lock:
@@ -100,7 +102,9 @@ class RecordingSmtpServer:
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
     def __enter__(self) -> RecordingSmtpServer:
         return self.start()

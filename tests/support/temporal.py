@@ -14,7 +14,7 @@ from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -98,7 +98,21 @@ class Bureau:
         return application.alliance_code()
 
     def handle(self, code: str) -> WorkflowHandle:
-        return self.client.get_workflow_handle(workflow_id_for(code))
+        return self.client.get_workflow_handle_for(RecognitionWorkflow.run, workflow_id_for(code))
+
+    async def result(self, code: str, step: timedelta = timedelta(hours=6)):
+        """The workflow's result, moving simulated time on until it has ended.
+
+        Time is skipped explicitly: after an update the time-skipping server does not
+        always skip on its own while a client waits for a result.
+        """
+        handle = self.handle(code)
+        for _ in range(4 * 365):
+            described = await handle.describe()
+            if described.status != WorkflowExecutionStatus.RUNNING:
+                return await handle.result()
+            await self.env.sleep(step)
+        raise AssertionError(f"workflow of {code} still running after a simulated year")
 
     async def state(self, code: str) -> ProcedureState:
         return await self.handle(code).query(RecognitionWorkflow.state)

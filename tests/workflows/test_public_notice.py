@@ -1,0 +1,156 @@
+"""Article 9.4: five working days of public notice, objections, and a missing holiday year."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from admin.procedure_client import ProcedureActionFailed
+from domain.procedure import Actor, ObjectionFiling, ObjectionResolution, Role, Stage
+from domain.shanghai_time import end_of_day, start_of_day
+from registry.database import session_scope
+from registry.tables import Alliance, ObjectionRow, PublicNoticeRow
+from tests.support.calendars import load_plain_years, unload_years
+from tests.support.temporal import body_of, new_id, sample_application
+
+STAFF = Actor(name="钱职员", role=Role.BUREAU_STAFF)
+
+
+async def _on_notice(bureau):
+    app = sample_application()
+    code = await bureau.submit(app)
+    await bureau.recommend(code, app.district)
+    await bureau.pass_expert_review(code)
+    await bureau.approve_at_meeting(code)
+    state = await bureau.wait_for_state(code, lambda s: s.notice is not None)
+    return code, state.notice
+
+
+async def _sleep_until(bureau, instant):
+    await bureau.sleep(instant - await bureau.now())
+
+
+def _objection(text="该联盟成员单位存在虚报情况") -> ObjectionFiling:
+    return ObjectionFiling(
+        request_id=new_id(), name="孙实名", organisation="鞍山某科技有限公司",
+        contact="sun@example.com", text=text,
+    )
+
+
+async def test_objection_upheld_rejects_the_application(bureau):
+    code, notice = await _on_notice(bureau)
+    await _sleep_until(bureau, start_of_day(notice.start) + timedelta(hours=10))
+    number = await bureau.act(code, "file_objection", _objection())
+    assert number == 1
+    received = await bureau.wait_for_mail("objection_received")
+    assert received[0]["To"] == ", ".join(bureau.settings.staff_emails)
+    assert "该联盟成员单位存在虚报情况" in body_of(received[0])
+
+    await bureau.act(code, "resolve_objection", ObjectionResolution(
+        request_id=new_id(), actor=STAFF, objection_no=1, upheld=True, reason="经核实情况属实",
+    ))
+    result = await bureau.result(code)
+    assert result.stage == Stage.REJECTED and result.recognition is None
+    assert len(await bureau.wait_for_mail("rejected")) == 1
+    assert bureau.mails("recognised") == []
+    with session_scope(bureau.settings.registry_url()) as session:
+        row = session.exec(select(ObjectionRow).where(ObjectionRow.alliance_code == code)).one()
+        notice_row = session.exec(
+            select(PublicNoticeRow).where(PublicNoticeRow.alliance_code == code)
+        ).one()
+        assert session.get(Alliance, code).status == "rejected"
+    assert (row.status, row.resolution) == ("upheld", "经核实情况属实")
+    assert notice_row.status == "closed"
+
+
+async def test_open_objection_holds_recognition_until_dismissed(bureau):
+    code, notice = await _on_notice(bureau)
+    await _sleep_until(bureau, start_of_day(notice.start) + timedelta(hours=10))
+    await bureau.act(code, "file_objection", _objection())
+
+    await _sleep_until(bureau, end_of_day(notice.end) + timedelta(days=3))
+    held = await bureau.state(code)
+    assert held.stage == Stage.PUBLIC_NOTICE
+    assert bureau.mails("recognised") == []
+
+    await bureau.act(code, "resolve_objection", ObjectionResolution(
+        request_id=new_id(), actor=STAFF, objection_no=1, upheld=False, reason="经核实不属实",
+    ))
+    result = await bureau.result(code)
+    assert result.stage == Stage.RECOGNISED
+    resolved = await bureau.wait_for_mail("objection_resolved")
+    assert "经核实不属实" in body_of(resolved[0])
+    assert len(await bureau.wait_for_mail("recognised")) == 1
+
+
+async def test_objection_dismissed_during_the_window_still_waits_for_its_end(bureau):
+    code, notice = await _on_notice(bureau)
+    await _sleep_until(bureau, start_of_day(notice.start) + timedelta(hours=10))
+    await bureau.act(code, "file_objection", _objection())
+    await bureau.act(code, "resolve_objection", ObjectionResolution(
+        request_id=new_id(), actor=STAFF, objection_no=1, upheld=False, reason="不属实",
+    ))
+    assert (await bureau.state(code)).stage == Stage.PUBLIC_NOTICE
+    result = await bureau.result(code)
+    assert result.stage == Stage.RECOGNISED
+    assert result.recognition.recognised_on > notice.end
+
+
+async def test_objection_before_or_after_the_window_is_refused(bureau):
+    code, notice = await _on_notice(bureau)
+    with pytest.raises(ProcedureActionFailed, match="异议须在公示期内"):
+        await bureau.act(code, "file_objection", _objection())
+    await _sleep_until(bureau, end_of_day(notice.end) - timedelta(minutes=5))
+    assert await bureau.act(code, "file_objection", _objection("最后时刻的异议")) == 1
+    await bureau.act(code, "resolve_objection", ObjectionResolution(
+        request_id=new_id(), actor=STAFF, objection_no=1, upheld=False, reason="不属实",
+    ))
+    await bureau.sleep(timedelta(minutes=10))
+    with pytest.raises(ProcedureActionFailed):
+        await bureau.act(code, "file_objection", _objection("太晚的异议"))
+    result = await bureau.result(code)
+    assert result.stage == Stage.RECOGNISED
+    assert [o.text for o in (await bureau.state(code)).objections] == ["最后时刻的异议"]
+
+
+async def test_unresolved_objection_is_escalated_to_staff(bureau):
+    code, notice = await _on_notice(bureau)
+    await _sleep_until(bureau, start_of_day(notice.start) + timedelta(hours=10))
+    await bureau.act(code, "file_objection", _objection())
+    await _sleep_until(bureau, end_of_day(notice.end) + timedelta(days=12))
+    escalations = await bureau.wait_for_mail("stage_escalation")
+    assert escalations and escalations[0]["To"] == ", ".join(bureau.settings.staff_emails)
+    assert (await bureau.state(code)).stage == Stage.PUBLIC_NOTICE
+
+
+async def test_missing_holiday_year_stops_the_notice_and_alerts_until_loaded(bureau):
+    url = bureau.settings.registry_url()
+    app = sample_application()
+    code = await bureau.submit(app)
+    await bureau.recommend(code, app.district)
+    await bureau.pass_expert_review(code)
+    year = (await bureau.now()).year
+    unload_years(url, range(year, year + 5))
+
+    await bureau.approve_at_meeting(code)
+    alerts = await bureau.wait_for_mail("calendar_missing")
+    assert len(alerts) == 1
+    assert alerts[0]["To"] == ", ".join(bureau.settings.staff_emails)
+    assert f"{year}" in body_of(alerts[0])
+    state = await bureau.state(code)
+    assert state.missing_calendar_year == year and state.notice is None
+
+    await bureau.sleep(timedelta(hours=bureau.settings.rules.calendar_recheck_hours, minutes=5))
+    assert len(await bureau.wait_for_mail("calendar_missing", 2)) == 2
+    assert bureau.mails("notice_published") == []
+
+    load_plain_years(url, range(year, year + 5))
+    await bureau.handle(code).signal("calendar_loaded")
+    published = await bureau.wait_for_mail("notice_published")
+    assert len(published) == 1
+    state = await bureau.state(code)
+    assert state.missing_calendar_year is None and state.notice is not None
+    result = await bureau.result(code)
+    assert result.stage == Stage.RECOGNISED
