@@ -42,10 +42,21 @@ def temporal_cli() -> str:
 def dev_server_command(settings: Settings) -> list[str]:
     host, port = settings.temporal_address.rsplit(":", 1)
     command = [
-        temporal_cli(), "server", "start-dev",
-        "--db-filename", str(settings.data_dir / "temporal.db"),
-        "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
-        "--namespace", settings.temporal_namespace, "--log-level", "warn",
+        temporal_cli(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(settings.data_dir / "temporal.db"),
+        "--ip",
+        host,
+        "--port",
+        port,
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--namespace",
+        settings.temporal_namespace,
+        "--log-level",
+        "warn",
     ]
     for name, kind in SEARCH_ATTRIBUTES.items():
         command += ["--search-attribute", f"{name}={kind}"]
@@ -105,8 +116,10 @@ def print_where_to_look(settings: Settings) -> None:
     print(
         "\n鞍山市产业技术创新战略联盟 — running with embedded defaults\n"
         f"  Temporal UI     http://127.0.0.1:{settings.temporal_ui_port}\n"
-        f"  Temporal server {settings.temporal_address} (state in {settings.data_dir / 'temporal.db'})\n"
-        f"  Captured mail   {settings.data_dir / 'mail'} (SMTP {settings.smtp_host}:{settings.smtp_port})\n"
+        f"  Temporal server {settings.temporal_address}"
+        f" (state in {settings.data_dir / 'temporal.db'})\n"
+        f"  Captured mail   {settings.data_dir / 'mail'}"
+        f" (SMTP {settings.smtp_host}:{settings.smtp_port})\n"
         f"  Registry        {settings.registry_url()}\n"
         "  Ctrl-C stops everything; run again to resume.\n",
         flush=True,

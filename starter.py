@@ -1,7 +1,7 @@
 """Operators: submit an application file, or import article-13 provincial alliances.
 
-    python starter.py submit samples/application-sample.yaml
-    python starter.py import-provincial samples/provincial-alliances.csv
+python starter.py submit samples/application-sample.yaml
+python starter.py import-provincial samples/provincial-alliances.csv
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from registry.database import session_scope, upgrade_schema
 from registry.tables import ApplicationVersion
 from worker import connect
 
-app = typer.Typer(help="鞍山市产业技术创新战略联盟 — operator start-up commands", no_args_is_help=True)
+app = typer.Typer(
+    help="鞍山市产业技术创新战略联盟 — operator start-up commands", no_args_is_help=True
+)
 console = Console()
 
 
@@ -50,7 +52,9 @@ async def submit(
 
 @app.command("submit")
 def submit_command(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="application .yaml or .json"),
+    path: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="application .yaml or .json"
+    ),
     submitted_by: str = typer.Option("", "--as", help="who submits; default: the lead unit"),
 ) -> None:
     """提交申请 (9.1): check the application and start its procedure."""
@@ -58,7 +62,9 @@ def submit_command(
     try:
         workflow_id = asyncio.run(submit(path, settings, submitted_by=submitted_by))
     except ApplicationInvalid as invalid:
-        console.print("[red]申请未通过形式审查，未保存任何内容 (application refused, nothing stored):[/red]")
+        console.print(
+            "[red]申请未通过形式审查，未保存任何内容 (application refused, nothing stored):[/red]"
+        )
         for problem in invalid.problems:
             console.print(f"  • {problem.field}: {problem.zh} ({problem.en})")
         raise typer.Exit(1) from invalid
@@ -70,7 +76,9 @@ def submit_command(
 
 @app.command("import-provincial")
 def import_provincial_command(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV of provincial alliances"),
+    path: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="CSV of provincial alliances"
+    ),
 ) -> None:
     """第十三条: register provincial alliances recognised by Liaoning before 2016-08-23."""
     settings = get_settings()

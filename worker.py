@@ -53,7 +53,9 @@ async def connect(settings: Settings) -> Client:
 async def main(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     client = await connect(settings)
-    logging.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
+    logging.info(
+        "worker polling task queue %s on %s", settings.task_queue, settings.temporal_address
+    )
     await build_worker(client, settings).run()
 
 

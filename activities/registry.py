@@ -9,6 +9,7 @@ from temporalio import activity
 
 from domain.events import ProcedureEvent
 from domain.settings import Settings
+from registry.database import session_scope
 from registry.tables import (
     Alliance,
     ApplicationVersion,
@@ -19,7 +20,6 @@ from registry.tables import (
     ObjectionRow,
     PublicNoticeRow,
 )
-from registry.database import session_scope
 
 
 class RegistryActivities:

@@ -52,10 +52,14 @@ from registry.database import session_scope, upgrade_schema
 from registry.tables import Alliance, AuditEntry, Certificate, DecisionRow, Document, EmailMessage
 from worker import connect
 
-app = typer.Typer(help="鞍山市产业技术创新战略联盟 — 运维与业务命令 (operator and staff commands)",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="鞍山市产业技术创新战略联盟 — 运维与业务命令 (operator and staff commands)",
+    no_args_is_help=True,
+)
 calendar_app = typer.Typer(help="节假日安排 (State Council holiday calendar)", no_args_is_help=True)
-objection_app = typer.Typer(help="公示异议 (objections during the public notice)", no_args_is_help=True)
+objection_app = typer.Typer(
+    help="公示异议 (objections during the public notice)", no_args_is_help=True
+)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(objection_app, name="objection")
 console = Console()
@@ -89,7 +93,9 @@ def _send(code: str, update: str, action) -> None:
     if isinstance(result, int):
         console.print(f"[green]已受理[/green] 异议编号 (objection no.) {result}")
     else:
-        console.print(f"[green]已办理[/green] 当前阶段 (stage): {result.message} ({result.stage.value})")
+        console.print(
+            f"[green]已办理[/green] 当前阶段 (stage): {result.message} ({result.stage.value})"
+        )
 
 
 # ---------------------------------------------------------------- registry views
@@ -112,8 +118,12 @@ def list_alliances(
     for a in rows:
         stage_name = STAGE_ZH.get(Stage(a.status), a.status) if a.status in Stage else a.status
         table.add_row(
-            a.code, a.name, DISTRICT_ZH.get(District(a.district), a.district), stage_name,
-            a.certificate_serial or "", f"{a.updated_at:%Y-%m-%d %H:%M}",
+            a.code,
+            a.name,
+            DISTRICT_ZH.get(District(a.district), a.district),
+            stage_name,
+            a.certificate_serial or "",
+            f"{a.updated_at:%Y-%m-%d %H:%M}",
         )
     console.print(table)
 
@@ -133,8 +143,10 @@ def show(code: str) -> None:
             select(AuditEntry).where(AuditEntry.alliance_code == code).order_by(AuditEntry.id)
         ).all()
     console.print(f"[bold]{alliance.name}[/bold]  ({alliance.code})")
-    console.print(f"状态 status: {alliance.status}   区县: {alliance.district}   "
-                  f"证书 certificate: {alliance.certificate_serial or '-'}")
+    console.print(
+        f"状态 status: {alliance.status}   区县: {alliance.district}   "
+        f"证书 certificate: {alliance.certificate_serial or '-'}"
+    )
     if alliance.status not in {s.value for s in FINAL_STAGES} and alliance.origin == "application":
         try:
             state = asyncio.run(_state(code))
@@ -151,7 +163,9 @@ def show(code: str) -> None:
                 console.print(f"异议 {o.number} [{o.status}] {o.name}: {o.text}")
     table = Table("决定 decision", "actor", "reasons", "at (UTC)")
     for d in decisions:
-        table.add_row(d.action, f"{d.actor} ({d.role})", d.reasons, f"{d.decided_at:%Y-%m-%d %H:%M}")
+        table.add_row(
+            d.action, f"{d.actor} ({d.role})", d.reasons, f"{d.decided_at:%Y-%m-%d %H:%M}"
+        )
     console.print(table)
     log = Table("audit", "actor", "reason", "at (UTC)")
     for e in audit:
@@ -185,11 +199,15 @@ def outbox(
 
 
 @app.command("certificate")
-def certificate(code: str, out: Path = typer.Option(..., "--out", help="where to write the PDF")) -> None:
+def certificate(
+    code: str, out: Path = typer.Option(..., "--out", help="where to write the PDF")
+) -> None:
     """证书: write an alliance's certificate PDF to a file."""
     with session_scope(_url()) as session:
         cert = session.exec(
-            select(Certificate).where(Certificate.alliance_code == code).order_by(Certificate.term.desc())
+            select(Certificate)
+            .where(Certificate.alliance_code == code)
+            .order_by(Certificate.term.desc())
         ).first()
         document = session.get(Document, cert.document_id) if cert and cert.document_id else None
     if document is None:
@@ -219,11 +237,16 @@ def review(
     request_id: str = REQUEST_ID,
 ) -> None:
     """审查推荐 (9.2): the district reviewer recommends, returns or rejects."""
-    _send(code, "district_review", DistrictReview(
-        request_id=_request_id(request_id),
-        actor=Actor(name=actor, role=Role.DISTRICT_REVIEWER, district=district),
-        outcome=outcome, reasons=reasons,
-    ))
+    _send(
+        code,
+        "district_review",
+        DistrictReview(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.DISTRICT_REVIEWER, district=district),
+            outcome=outcome,
+            reasons=reasons,
+        ),
+    )
 
 
 @app.command("resubmit")
@@ -240,10 +263,16 @@ def resubmit(
     except ApplicationInvalid as invalid:
         console.print(f"[red]未执行 (refused):[/red]\n{invalid}")
         raise typer.Exit(1) from invalid
-    _send(code, "resubmit", Resubmission(
-        request_id=_request_id(request_id),
-        actor=Actor(name=actor, role=Role.APPLICANT), application=application, note=note,
-    ))
+    _send(
+        code,
+        "resubmit",
+        Resubmission(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.APPLICANT),
+            application=application,
+            note=note,
+        ),
+    )
 
 
 def _panel(entries: list[str]) -> list[PanelMember]:
@@ -251,12 +280,18 @@ def _panel(entries: list[str]) -> list[PanelMember]:
     for entry in entries:
         parts = entry.split(":")
         if len(parts) not in (2, 3):
-            raise typer.BadParameter(f"'{entry}': use 姓名:单位:分数 or 姓名:分数", param_hint="--expert")
+            raise typer.BadParameter(
+                f"'{entry}': use 姓名:单位:分数 or 姓名:分数", param_hint="--expert"
+            )
         try:
             score = float(parts[-1])
         except ValueError as err:
-            raise typer.BadParameter(f"'{entry}': the score must be a number", param_hint="--expert") from err
-        panel.append(PanelMember(name=parts[0], affiliation=parts[1] if len(parts) == 3 else "", score=score))
+            raise typer.BadParameter(
+                f"'{entry}': the score must be a number", param_hint="--expert"
+            ) from err
+        panel.append(
+            PanelMember(name=parts[0], affiliation=parts[1] if len(parts) == 3 else "", score=score)
+        )
     return panel
 
 
@@ -272,12 +307,19 @@ def expert_review(
     request_id: str = REQUEST_ID,
 ) -> None:
     """专家评审 (9.3): the third party records panel, scores, opinions and the result."""
-    _send(code, "expert_review", ExpertReview(
-        request_id=_request_id(request_id),
-        actor=Actor(name=actor, role=Role.EXPERT_ORGANISER), organisation=organisation,
-        panel=_panel(expert), necessity_opinion=necessity, feasibility_opinion=feasibility,
-        passed=passed,
-    ))
+    _send(
+        code,
+        "expert_review",
+        ExpertReview(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.EXPERT_ORGANISER),
+            organisation=organisation,
+            panel=_panel(expert),
+            necessity_opinion=necessity,
+            feasibility_opinion=feasibility,
+            passed=passed,
+        ),
+    )
 
 
 @app.command("meeting")
@@ -292,27 +334,44 @@ def meeting(
     request_id: str = REQUEST_ID,
 ) -> None:
     """局长办公会 (9.4): record the meeting's approval or rejection."""
-    _send(code, "meeting_decision", MeetingDecision(
-        request_id=_request_id(request_id),
-        actor=Actor(name=actor, role=Role.DIRECTOR_CLERK), meeting_number=number,
-        meeting_date=_date(meeting_date, "--date"), approved=approved, reasons=reasons,
-        notice_start=_date(notice_start, "--notice-start") if notice_start else None,
-    ))
+    _send(
+        code,
+        "meeting_decision",
+        MeetingDecision(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.DIRECTOR_CLERK),
+            meeting_number=number,
+            meeting_date=_date(meeting_date, "--date"),
+            approved=approved,
+            reasons=reasons,
+            notice_start=_date(notice_start, "--notice-start") if notice_start else None,
+        ),
+    )
 
 
 def _date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as err:
-        raise typer.BadParameter(f"'{text}' is not a date like 2026-09-28", param_hint=option) from err
+        raise typer.BadParameter(
+            f"'{text}' is not a date like 2026-09-28", param_hint=option
+        ) from err
 
 
 @app.command("withdraw")
-def withdraw(code: str, actor: str = ACTOR, reason: str = typer.Option(""), request_id: str = REQUEST_ID) -> None:
+def withdraw(
+    code: str, actor: str = ACTOR, reason: str = typer.Option(""), request_id: str = REQUEST_ID
+) -> None:
     """撤回申请: the applicant withdraws before recognition."""
-    _send(code, "withdraw", Withdrawal(
-        request_id=_request_id(request_id), actor=Actor(name=actor, role=Role.APPLICANT), reason=reason,
-    ))
+    _send(
+        code,
+        "withdraw",
+        Withdrawal(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.APPLICANT),
+            reason=reason,
+        ),
+    )
 
 
 @objection_app.command("file")
@@ -325,10 +384,17 @@ def file_objection(
     request_id: str = REQUEST_ID,
 ) -> None:
     """提出异议: a written, real-name objection during the notice."""
-    _send(code, "file_objection", ObjectionFiling(
-        request_id=_request_id(request_id), name=name, organisation=organisation,
-        contact=contact, text=text,
-    ))
+    _send(
+        code,
+        "file_objection",
+        ObjectionFiling(
+            request_id=_request_id(request_id),
+            name=name,
+            organisation=organisation,
+            contact=contact,
+            text=text,
+        ),
+    )
 
 
 @objection_app.command("resolve")
@@ -341,10 +407,17 @@ def resolve_objection(
     request_id: str = REQUEST_ID,
 ) -> None:
     """处理异议: uphold (the application is rejected) or dismiss."""
-    _send(code, "resolve_objection", ObjectionResolution(
-        request_id=_request_id(request_id), actor=Actor(name=actor, role=Role.BUREAU_STAFF),
-        objection_no=number, upheld=upheld, reason=reason,
-    ))
+    _send(
+        code,
+        "resolve_objection",
+        ObjectionResolution(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            objection_no=number,
+            upheld=upheld,
+            reason=reason,
+        ),
+    )
 
 
 # ---------------------------------------------------------------- calendar

@@ -154,7 +154,9 @@ def check_objection(state: ProcedureState, filing: ObjectionFiling, now: datetim
     _require_new_request(state, filing.request_id)
     notice = state.notice
     if state.stage != Stage.PUBLIC_NOTICE or notice is None:
-        raise ActionRefused("该联盟目前不在公示期，不受理异议", "this alliance is not on public notice")
+        raise ActionRefused(
+            "该联盟目前不在公示期，不受理异议", "this alliance is not on public notice"
+        )
     if not start_of_day(notice.start) <= now <= end_of_day(notice.end):
         raise ActionRefused(
             f"异议须在公示期内（{notice.start}至{notice.end}）提出，现已不在公示期",

@@ -12,9 +12,13 @@ PUBLIC_NOTICE_WORKING_DAYS = 5
 
 class ProcedureRules(BaseModel):
     district_review_days: int = Field(10, ge=1, description="working days for district review")
-    correction_days: int = Field(15, ge=1, description="working days to resubmit a returned application")
+    correction_days: int = Field(
+        15, ge=1, description="working days to resubmit a returned application"
+    )
     expert_review_days: int = Field(20, ge=1, description="working days for the expert review")
-    director_meeting_days: int = Field(15, ge=1, description="working days for the director's office meeting")
+    director_meeting_days: int = Field(
+        15, ge=1, description="working days for the director's office meeting"
+    )
     objection_resolution_days: int = Field(
         5, ge=1, description="working days to resolve objections once the notice has ended"
     )
@@ -22,9 +26,13 @@ class ProcedureRules(BaseModel):
         2, ge=0, description="reminder to whoever must act, this many working days before the limit"
     )
     escalation_repeat_days: int = Field(
-        7, ge=1, description="calendar days between repeated escalations while a stage stays overdue"
+        7,
+        ge=1,
+        description="calendar days between repeated escalations while a stage stays overdue",
     )
     calendar_recheck_hours: int = Field(
-        24, ge=1, description="how often a step blocked by a missing holiday year re-checks and re-alerts"
+        24,
+        ge=1,
+        description="how often a step blocked by a missing holiday year re-checks and re-alerts",
     )
     min_expert_panel: int = Field(3, ge=1, description="smallest expert panel accepted")

@@ -21,7 +21,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ALLIANCE_", env_nested_delimiter="__")
 
-    data_dir: Path = Field(PROJECT_ROOT / "data", description="registry file, Temporal state, captured mail")
+    data_dir: Path = Field(
+        PROJECT_ROOT / "data", description="registry file, Temporal state, captured mail"
+    )
     database_url: str = Field("", description="SQLAlchemy URL; default: SQLite file in data_dir")
 
     temporal_address: str = "127.0.0.1:7233"

@@ -174,7 +174,7 @@ class CalendarYear(SQLModel, table=True):
 
 
 class CalendarException(SQLModel, table=True):
-    """A day that breaks the Monday–Friday rule: a weekday holiday or a make-up working day (调休)."""
+    """A day off the Monday–Friday rule: a weekday holiday or a make-up working day (调休)."""
 
     day: date = Field(primary_key=True)
     is_workday: bool

@@ -11,6 +11,7 @@ wrong-state, wrong-role or malformed action before it touches history.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -166,9 +167,7 @@ class RecognitionWorkflow:
         visit = self.s.stage_visit
         left = lambda: self.s.stage_visit != visit  # noqa: E731
         if self.s.notice is None:
-            window = await self._plan_with_calendar(
-                "公示", left, lambda: self._notice_window()
-            )
+            window = await self._plan_with_calendar("公示", left, lambda: self._notice_window())
             if window is None:
                 return
             async with self.lock:
@@ -457,7 +456,9 @@ class RecognitionWorkflow:
         try:
             check()
         except ActionRefused as refused:
-            raise ApplicationError(str(refused), type="ActionRefused", non_retryable=True)
+            raise ApplicationError(
+                str(refused), type="ActionRefused", non_retryable=True
+            ) from refused
 
     def _handled(self, request_id: str) -> None:
         self.s.handled_requests = [*self.s.handled_requests, request_id][-HANDLED_REQUESTS_KEPT:]
@@ -578,7 +579,9 @@ class RecognitionWorkflow:
         )
 
     async def _notify_alliance(self, purpose: Purpose, period: str, **context) -> None:
-        await self._notify(purpose, period, to_emails=self.s.application.recipient_emails(), **context)
+        await self._notify(
+            purpose, period, to_emails=self.s.application.recipient_emails(), **context
+        )
 
     async def _notify_progress(self, passed: Stage, next_stage: Stage) -> None:
         await self._notify_alliance(
@@ -601,10 +604,8 @@ class RecognitionWorkflow:
         """Wait for `done` or `instant`, whichever is first; True when `done` came true."""
         remaining = instant - workflow.now()
         if remaining > timedelta(0):
-            try:
+            with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(done, timeout=remaining)
-            except asyncio.TimeoutError:
-                pass
         return done()
 
     # ---- time limits in working days
@@ -653,7 +654,9 @@ class RecognitionWorkflow:
                 deadline=clock.deadline.isoformat(),
             )
         elif stage != Stage.PUBLIC_NOTICE:
-            await self._notify_actors(Purpose.ACTION_REQUESTED, stage, clock, f"t{self.s.stage_visit}")
+            await self._notify_actors(
+                Purpose.ACTION_REQUESTED, stage, clock, f"t{self.s.stage_visit}"
+            )
 
     async def _run_clock(
         self, clock: StageClock, done: Callable[[], bool], actors: frozenset[Role] | set[Role]
@@ -740,7 +743,9 @@ class RecognitionWorkflow:
                 return result
             except ActivityError as err:
                 cause = err.cause
-                if not (isinstance(cause, ApplicationError) and cause.type == "CalendarYearMissing"):
+                if not (
+                    isinstance(cause, ApplicationError) and cause.type == "CalendarYearMissing"
+                ):
                     raise
                 year = int(cause.details[0]["year"]) if cause.details else 0
             async with self.lock:

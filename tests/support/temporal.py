@@ -56,9 +56,7 @@ async def start_time_skipping() -> WorkflowEnvironment:
 
 async def register_search_attributes(client: Client) -> None:
     await client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=client.namespace, search_attributes=SEARCH_ATTRIBUTES
-        )
+        AddSearchAttributesRequest(namespace=client.namespace, search_attributes=SEARCH_ATTRIBUTES)
     )
 
 
@@ -132,7 +130,9 @@ class Bureau:
                 return state
             await asyncio.sleep(0.05)
 
-    async def wait_for_mail(self, purpose: str, count: int = 1, seconds: float = 15) -> list[EmailMessage]:
+    async def wait_for_mail(
+        self, purpose: str, count: int = 1, seconds: float = 15
+    ) -> list[EmailMessage]:
         deadline = time.monotonic() + seconds
         while True:
             found = self.mails(purpose)
@@ -154,25 +154,33 @@ class Bureau:
     # ---- the staff of each step, acting as a test scenario needs
 
     async def recommend(self, code: str, district) -> None:
-        await self.act(code, "district_review", DistrictReview(
-            request_id=new_id(),
-            actor=Actor(name="王审查", role=Role.DISTRICT_REVIEWER, district=district),
-            outcome=ReviewOutcome.RECOMMEND,
-        ))
+        await self.act(
+            code,
+            "district_review",
+            DistrictReview(
+                request_id=new_id(),
+                actor=Actor(name="王审查", role=Role.DISTRICT_REVIEWER, district=district),
+                outcome=ReviewOutcome.RECOMMEND,
+            ),
+        )
 
     async def pass_expert_review(self, code: str, passed: bool = True) -> None:
         await self.act(code, "expert_review", expert_review(passed))
 
     async def approve_at_meeting(self, code: str, approved: bool = True) -> None:
         today = local_date(await self.now())
-        await self.act(code, "meeting_decision", MeetingDecision(
-            request_id=new_id(),
-            actor=Actor(name="李记录", role=Role.DIRECTOR_CLERK),
-            meeting_number="2026年第12次",
-            meeting_date=today,
-            approved=approved,
-            reasons="" if approved else "产业方向与我市规划不符",
-        ))
+        await self.act(
+            code,
+            "meeting_decision",
+            MeetingDecision(
+                request_id=new_id(),
+                actor=Actor(name="李记录", role=Role.DIRECTOR_CLERK),
+                meeting_number="2026年第12次",
+                meeting_date=today,
+                approved=approved,
+                reasons="" if approved else "产业方向与我市规划不符",
+            ),
+        )
 
 
 def new_id() -> str:

@@ -34,8 +34,11 @@ async def _sleep_until(bureau, instant):
 
 def _objection(text="该联盟成员单位存在虚报情况") -> ObjectionFiling:
     return ObjectionFiling(
-        request_id=new_id(), name="孙实名", organisation="鞍山某科技有限公司",
-        contact="sun@example.com", text=text,
+        request_id=new_id(),
+        name="孙实名",
+        organisation="鞍山某科技有限公司",
+        contact="sun@example.com",
+        text=text,
     )
 
 
@@ -48,9 +51,17 @@ async def test_objection_upheld_rejects_the_application(bureau):
     assert received[0]["To"] == ", ".join(bureau.settings.staff_emails)
     assert "该联盟成员单位存在虚报情况" in body_of(received[0])
 
-    await bureau.act(code, "resolve_objection", ObjectionResolution(
-        request_id=new_id(), actor=STAFF, objection_no=1, upheld=True, reason="经核实情况属实",
-    ))
+    await bureau.act(
+        code,
+        "resolve_objection",
+        ObjectionResolution(
+            request_id=new_id(),
+            actor=STAFF,
+            objection_no=1,
+            upheld=True,
+            reason="经核实情况属实",
+        ),
+    )
     result = await bureau.result(code)
     assert result.stage == Stage.REJECTED and result.recognition is None
     assert len(await bureau.wait_for_mail("rejected")) == 1
@@ -75,9 +86,17 @@ async def test_open_objection_holds_recognition_until_dismissed(bureau):
     assert held.stage == Stage.PUBLIC_NOTICE
     assert bureau.mails("recognised") == []
 
-    await bureau.act(code, "resolve_objection", ObjectionResolution(
-        request_id=new_id(), actor=STAFF, objection_no=1, upheld=False, reason="经核实不属实",
-    ))
+    await bureau.act(
+        code,
+        "resolve_objection",
+        ObjectionResolution(
+            request_id=new_id(),
+            actor=STAFF,
+            objection_no=1,
+            upheld=False,
+            reason="经核实不属实",
+        ),
+    )
     result = await bureau.result(code)
     assert result.stage == Stage.RECOGNISED
     resolved = await bureau.wait_for_mail("objection_resolved")
@@ -89,9 +108,17 @@ async def test_objection_dismissed_during_the_window_still_waits_for_its_end(bur
     code, notice = await _on_notice(bureau)
     await _sleep_until(bureau, start_of_day(notice.start) + timedelta(hours=10))
     await bureau.act(code, "file_objection", _objection())
-    await bureau.act(code, "resolve_objection", ObjectionResolution(
-        request_id=new_id(), actor=STAFF, objection_no=1, upheld=False, reason="不属实",
-    ))
+    await bureau.act(
+        code,
+        "resolve_objection",
+        ObjectionResolution(
+            request_id=new_id(),
+            actor=STAFF,
+            objection_no=1,
+            upheld=False,
+            reason="不属实",
+        ),
+    )
     assert (await bureau.state(code)).stage == Stage.PUBLIC_NOTICE
     result = await bureau.result(code)
     assert result.stage == Stage.RECOGNISED
@@ -104,9 +131,17 @@ async def test_objection_before_or_after_the_window_is_refused(bureau):
         await bureau.act(code, "file_objection", _objection())
     await _sleep_until(bureau, end_of_day(notice.end) - timedelta(minutes=5))
     assert await bureau.act(code, "file_objection", _objection("最后时刻的异议")) == 1
-    await bureau.act(code, "resolve_objection", ObjectionResolution(
-        request_id=new_id(), actor=STAFF, objection_no=1, upheld=False, reason="不属实",
-    ))
+    await bureau.act(
+        code,
+        "resolve_objection",
+        ObjectionResolution(
+            request_id=new_id(),
+            actor=STAFF,
+            objection_no=1,
+            upheld=False,
+            reason="不属实",
+        ),
+    )
     await bureau.sleep(timedelta(minutes=10))
     with pytest.raises(ProcedureActionFailed):
         await bureau.act(code, "file_objection", _objection("太晚的异议"))

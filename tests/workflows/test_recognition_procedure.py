@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
 from pypdf import PdfReader
-from io import BytesIO
 from sqlmodel import select
 
-from domain.shanghai_time import local_date
 from domain.procedure import Stage
+from domain.shanghai_time import local_date
+from domain.working_days import notice_window
 from registry.calendar_store import load_calendar
 from registry.database import session_scope
 from registry.tables import Alliance, AuditEntry, Document
-from domain.working_days import notice_window
 from tests.support.temporal import body_of, sample_application, subject_of
 
 
@@ -62,7 +62,9 @@ async def test_sample_application_goes_from_submission_to_certificate(bureau):
     with session_scope(bureau.settings.registry_url()) as session:
         alliance = session.get(Alliance, code)
         actions = session.exec(
-            select(AuditEntry.action).where(AuditEntry.alliance_code == code).order_by(AuditEntry.id)
+            select(AuditEntry.action)
+            .where(AuditEntry.alliance_code == code)
+            .order_by(AuditEntry.id)
         ).all()
         documents = session.exec(select(Document).where(Document.alliance_code == code)).all()
     assert alliance.status == "recognised"

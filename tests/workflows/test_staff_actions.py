@@ -10,7 +10,6 @@ from domain.districts import District
 from domain.procedure import (
     Actor,
     DistrictReview,
-    ExpertReview,
     MeetingDecision,
     Resubmission,
     ReviewOutcome,
@@ -198,7 +197,9 @@ async def test_rejection_at_each_stage_ends_the_procedure_and_tells_the_alliance
     with session_scope(bureau.settings.registry_url()) as session:
         assert session.get(Alliance, code).status == "rejected"
         decision = session.exec(
-            select(DecisionRow).where(DecisionRow.alliance_code == code).order_by(DecisionRow.id.desc())
+            select(DecisionRow)
+            .where(DecisionRow.alliance_code == code)
+            .order_by(DecisionRow.id.desc())
         ).first()
     assert decision.stage == stage and decision.reasons
 
@@ -208,8 +209,9 @@ async def test_meeting_date_in_the_future_is_refused(bureau):
     code = await bureau.submit(app)
     await bureau.recommend(code, app.district)
     await bureau.pass_expert_review(code)
-    from domain.shanghai_time import local_date
     from datetime import timedelta
+
+    from domain.shanghai_time import local_date
 
     tomorrow = local_date(await bureau.now()) + timedelta(days=1)
     with pytest.raises(ProcedureActionFailed, match="晚于今天"):

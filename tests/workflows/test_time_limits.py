@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from registry.calendar_store import load_calendar
 from domain.procedure import Stage
 from domain.working_days import stage_clock
+from registry.calendar_store import load_calendar
 from tests.support.temporal import body_of, sample_application
 
 
