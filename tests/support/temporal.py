@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 import uuid
@@ -37,6 +38,7 @@ from workflows.recognition import RecognitionWorkflow
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
+HISTORIES = PROJECT_ROOT / "tests" / "histories"
 
 SEARCH_ATTRIBUTES = {
     "AllianceStatus": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -111,6 +113,18 @@ class Bureau:
                 return await handle.result()
             await self.env.sleep(step)
         raise AssertionError(f"workflow of {code} still running after a simulated year")
+
+    async def keep_history(self, code: str, name: str) -> None:
+        """Save this run's history for the replay tests when ALLIANCE_RECORD_HISTORIES=1.
+
+        Saved histories are committed; replaying them proves a change to the workflow
+        code still reproduces the commands of workflows already running.
+        """
+        if os.environ.get("ALLIANCE_RECORD_HISTORIES") != "1":
+            return
+        history = await self.handle(code).fetch_history()
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
 
     async def state(self, code: str) -> ProcedureState:
         return await self.handle(code).query(RecognitionWorkflow.state)

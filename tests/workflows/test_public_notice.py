@@ -74,6 +74,7 @@ async def test_objection_upheld_rejects_the_application(bureau):
         assert session.get(Alliance, code).status == "rejected"
     assert (row.status, row.resolution) == ("upheld", "经核实情况属实")
     assert notice_row.status == "closed"
+    await bureau.keep_history(code, "objection_upheld")
 
 
 async def test_open_objection_holds_recognition_until_dismissed(bureau):
@@ -102,6 +103,7 @@ async def test_open_objection_holds_recognition_until_dismissed(bureau):
     resolved = await bureau.wait_for_mail("objection_resolved")
     assert "经核实不属实" in body_of(resolved[0])
     assert len(await bureau.wait_for_mail("recognised")) == 1
+    await bureau.keep_history(code, "objection_dismissed_after_window")
 
 
 async def test_objection_dismissed_during_the_window_still_waits_for_its_end(bureau):
@@ -147,6 +149,7 @@ async def test_objection_before_or_after_the_window_is_refused(bureau):
         await bureau.act(code, "file_objection", _objection("太晚的异议"))
     result = await bureau.result(code)
     assert result.stage == Stage.RECOGNISED
+    await bureau.keep_history(code, "objection_late_refused")
     assert [o.text for o in (await bureau.state(code)).objections] == ["最后时刻的异议"]
 
 
@@ -189,3 +192,4 @@ async def test_missing_holiday_year_stops_the_notice_and_alerts_until_loaded(bur
     assert state.missing_calendar_year is None and state.notice is not None
     result = await bureau.result(code)
     assert result.stage == Stage.RECOGNISED
+    await bureau.keep_history(code, "calendar_missing_then_loaded")

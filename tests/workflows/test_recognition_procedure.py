@@ -78,3 +78,4 @@ async def test_sample_application_goes_from_submission_to_certificate(bureau):
         "recognised",
     ]
     assert len(documents) == 1
+    await bureau.keep_history(code, "recognised")

@@ -115,6 +115,7 @@ async def test_the_same_request_sent_twice_acts_once(bureau):
         decisions = session.exec(select(DecisionRow).where(DecisionRow.alliance_code == code)).all()
     assert [d.action for d in decisions] == ["district_review.recommend"]
     assert len(bureau.mails("progress")) == 1
+    await bureau.keep_history(code, "duplicate_request")
 
 
 async def test_returned_application_is_corrected_and_both_versions_are_kept(bureau):
@@ -152,6 +153,7 @@ async def test_returned_application_is_corrected_and_both_versions_are_kept(bure
     assert alliance.application_version == 2 and alliance.status == "district_review"
     await bureau.recommend(code, app.district)
     assert (await bureau.state(code)).stage == Stage.EXPERT_REVIEW
+    await bureau.keep_history(code, "returned_and_resubmitted")
 
 
 async def test_a_corrected_application_that_is_still_invalid_is_refused(bureau):
@@ -202,6 +204,7 @@ async def test_rejection_at_each_stage_ends_the_procedure_and_tells_the_alliance
             .order_by(DecisionRow.id.desc())
         ).first()
     assert decision.stage == stage and decision.reasons
+    await bureau.keep_history(code, f"rejected_at_{stage}")
 
 
 async def test_meeting_date_in_the_future_is_refused(bureau):
@@ -246,3 +249,4 @@ async def test_applicant_withdraws_before_recognition_and_later_actions_are_refu
     assert bureau.settings.staff_emails[0] in recipients
     with session_scope(bureau.settings.registry_url()) as session:
         assert session.get(Alliance, code).status == "withdrawn"
+    await bureau.keep_history(code, "withdrawn")

@@ -49,3 +49,4 @@ async def test_overrunning_district_review_reminds_the_reviewer_then_escalates(b
     await bureau.sleep(timedelta(days=rules.escalation_repeat_days * 2))
     assert len(bureau.mails("stage_escalation")) == 2
     assert (await bureau.state(code)).stage == Stage.EXPERT_REVIEW
+    await bureau.keep_history(code, "district_review_overrun")

@@ -1,0 +1,44 @@
+"""Saved histories replay against the current workflow code without non-determinism.
+
+Regenerate after an intended, patched change with:
+    ALLIANCE_RECORD_HISTORIES=1 .venv/bin/python -m pytest tests/workflows
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from worker import WORKFLOWS
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+EXPECTED = {
+    "recognised",
+    "returned_and_resubmitted",
+    "rejected_at_district_review",
+    "rejected_at_expert_review",
+    "rejected_at_director_meeting",
+    "objection_upheld",
+    "objection_dismissed_after_window",
+    "objection_late_refused",
+    "calendar_missing_then_loaded",
+    "district_review_overrun",
+    "withdrawn",
+    "duplicate_request",
+}
+
+
+def test_every_procedure_path_has_a_saved_history():
+    assert {p.stem for p in HISTORIES} >= EXPECTED
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_saved_history_replays_on_current_code(path):
+    history = WorkflowHistory.from_json(f"alliance-{path.stem}", path.read_text(encoding="utf-8"))
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None
