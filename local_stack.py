@@ -128,4 +128,5 @@ def print_where_to_look(settings: Settings) -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
     asyncio.run(run(get_settings()))

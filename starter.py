@@ -7,6 +7,8 @@ python starter.py import-provincial samples/provincial-alliances.csv
 from __future__ import annotations
 
 import asyncio
+import shutil
+import socket
 from pathlib import Path
 
 import typer
@@ -15,16 +17,20 @@ from rich.progress import Progress
 from sqlmodel import func, select
 from temporalio.client import Client
 
+from admin.demo import DemoStopped
+from admin.demo import main as run_demo
 from admin.procedure_client import ProcedureActionFailed, submit_application
-from admin.provincial_import import import_provincial_csv
+from admin.provincial_import import ImportFileInvalid, import_provincial_csv
 from domain.application_file import load_application_file
 from domain.eligibility import ApplicationInvalid
 from domain.procedure import Actor, Role
-from domain.settings import Settings, get_settings
+from domain.settings import PROJECT_ROOT, Settings, get_settings
+from registry.calendar_store import CalendarFileInvalid
 from registry.database import session_scope, upgrade_schema
 from registry.tables import ApplicationVersion
 from worker import connect
 
+SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
 app = typer.Typer(
     help="鞍山市产业技术创新战略联盟 — operator start-up commands", no_args_is_help=True
 )
@@ -89,7 +95,12 @@ def import_provincial_command(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        report = import_provincial_csv(settings.registry_url(), path, on_progress=advance)
+        try:
+            report = import_provincial_csv(settings.registry_url(), path, on_progress=advance)
+        except ImportFileInvalid as invalid:
+            progress.stop()
+            console.print(f"[red]未导入任何内容 (nothing imported):[/red] {invalid}")
+            raise typer.Exit(1) from invalid
     console.print(
         f"导入 {report.imported} 个，已存在跳过 {report.skipped} 个，拒绝 {len(report.rejected)} 行"
         f" (imported {report.imported}, already present {report.skipped},"
@@ -99,6 +110,40 @@ def import_provincial_command(
         console.print(f"  [red]第 {line} 行 (line {line}):[/red] {reason}")
     if report.rejected:
         raise typer.Exit(2)
+
+
+@app.command("demo")
+def demo_command(
+    path: Path = typer.Argument(SAMPLE, exists=True, dir_okay=False, help="application file"),
+    folder: Path = typer.Option(
+        PROJECT_ROOT / "data" / "demo", help="where the demo keeps its registry, mail and PDF"
+    ),
+    holidays: list[Path] = typer.Option(
+        [], exists=True, dir_okay=False, help="holiday file of a year the package lacks"
+    ),
+) -> None:
+    """演示: take an application to a certificate in seconds on simulated time."""
+    try:
+        application = load_application_file(path)
+    except ApplicationInvalid as invalid:
+        console.print(f"[red]{invalid}[/red]")
+        raise typer.Exit(1) from invalid
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    settings = get_settings().model_copy(
+        update={"data_dir": folder, "database_url": "", "smtp_port": free_port()}
+    )
+    try:
+        run_demo(application, settings, holidays)
+    except (DemoStopped, CalendarFileInvalid) as stopped:
+        console.print(f"[red]{stopped}[/red]")
+        raise typer.Exit(1) from stopped
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -23,11 +23,10 @@ from admin.procedure_client import (
     procedure_state,
 )
 from domain.application_file import load_application_file
-from domain.districts import DISTRICT_ZH, District
+from domain.districts import District, district_zh
 from domain.eligibility import ApplicationInvalid
 from domain.procedure import (
     FINAL_STAGES,
-    STAGE_ZH,
     Actor,
     DistrictReview,
     ExpertReview,
@@ -38,8 +37,8 @@ from domain.procedure import (
     Resubmission,
     ReviewOutcome,
     Role,
-    Stage,
     Withdrawal,
+    status_zh,
 )
 from domain.settings import get_settings
 from registry.calendar_store import (
@@ -116,12 +115,11 @@ def list_alliances(
         rows = session.exec(query).all()
     table = Table("code", "联盟名称", "区县", "状态 status", "证书编号", "更新 updated (UTC)")
     for a in rows:
-        stage_name = STAGE_ZH.get(Stage(a.status), a.status) if a.status in Stage else a.status
         table.add_row(
             a.code,
             a.name,
-            DISTRICT_ZH.get(District(a.district), a.district),
-            stage_name,
+            district_zh(a.district),
+            status_zh(a.status),
             a.certificate_serial or "",
             f"{a.updated_at:%Y-%m-%d %H:%M}",
         )
@@ -144,7 +142,8 @@ def show(code: str) -> None:
         ).all()
     console.print(f"[bold]{alliance.name}[/bold]  ({alliance.code})")
     console.print(
-        f"状态 status: {alliance.status}   区县: {alliance.district}   "
+        f"状态 status: {status_zh(alliance.status)} ({alliance.status})"
+        f"   区县: {district_zh(alliance.district)}   "
         f"证书 certificate: {alliance.certificate_serial or '-'}"
     )
     if alliance.status not in {s.value for s in FINAL_STAGES} and alliance.origin == "application":

@@ -136,10 +136,11 @@ def check_meeting_decision(state: ProcedureState, action: MeetingDecision, now: 
             f"会议日期{action.meeting_date}晚于今天（{today}），请记录已召开的会议",
             f"meeting date {action.meeting_date} is after today ({today})",
         )
-    if action.meeting_date < local_date(state.stage_entered_at):
+    passed_on = local_date(state.stage_entered_at)
+    if action.meeting_date < passed_on:
         raise ActionRefused(
-            f"会议日期{action.meeting_date}早于专家评审通过的日期，请核对",
-            f"meeting date {action.meeting_date} is before the expert review passed",
+            f"会议日期{action.meeting_date}早于专家评审通过的日期（{passed_on}，北京时间），请核对",
+            f"meeting date {action.meeting_date} is before the expert review passed ({passed_on})",
         )
     if not action.approved:
         _require_text(action.reasons, "未通过的理由", "reasons")
@@ -158,8 +159,9 @@ def check_objection(state: ProcedureState, filing: ObjectionFiling, now: datetim
             "该联盟目前不在公示期，不受理异议", "this alliance is not on public notice"
         )
     if not start_of_day(notice.start) <= now <= end_of_day(notice.end):
+        when = "公示尚未开始" if now < start_of_day(notice.start) else "公示期已结束"
         raise ActionRefused(
-            f"异议须在公示期内（{notice.start}至{notice.end}）提出，现已不在公示期",
+            f"异议须在公示期内（{notice.start}至{notice.end}）提出，{when}",
             f"objections are accepted only during the notice, {notice.start} to {notice.end}",
         )
     _require_text(filing.name, "真实姓名", "real name")

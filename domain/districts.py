@@ -26,3 +26,11 @@ DISTRICT_ZH = {
     District.HIGH_TECH_ZONE: "鞍山高新技术产业开发区",
     District.ECONOMIC_ZONE: "鞍山经济开发区",
 }
+
+
+def district_zh(value: str) -> str:
+    """The Chinese name of a stored district value."""
+    try:
+        return DISTRICT_ZH[District(value)]
+    except ValueError:
+        return value

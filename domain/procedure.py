@@ -12,7 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.application import Application
-from domain.districts import DISTRICT_ZH, District
+from domain.districts import District
 from domain.rules import ProcedureRules
 
 
@@ -37,6 +37,16 @@ STAGE_ZH = {
     Stage.REJECTED: "未予认定",
     Stage.WITHDRAWN: "已撤回",
 }
+
+
+
+def status_zh(status: str) -> str:
+    """The Chinese name of a registry status (a stage, or a later term status)."""
+    try:
+        return STAGE_ZH[Stage(status)]
+    except ValueError:
+        return status
+
 
 FINAL_STAGES = frozenset({Stage.RECOGNISED, Stage.REJECTED, Stage.WITHDRAWN})
 
@@ -240,5 +250,3 @@ class ProcedureState(BaseModel):
         return [o for o in self.objections if o.status == "open"]
 
 
-def district_name(district: District) -> str:
-    return DISTRICT_ZH[district]

@@ -4,62 +4,47 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 from email.message import EmailMessage
-from pathlib import Path
 
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from admin.demo import (
+    expert_review,
+    meeting_decision,
+    recommendation,
+    register_search_attributes,
+    test_server_path,
+)
+from admin.demo import request_id as new_id  # noqa: F401  (tests import it from here)
 from admin.procedure_client import act, submit_application, workflow_id_for
 from domain.application import Application
 from domain.application_file import load_application_file
 from domain.procedure import (
     Actor,
-    DistrictReview,
-    ExpertReview,
-    MeetingDecision,
-    PanelMember,
     ProcedureState,
-    ReviewOutcome,
     Role,
 )
 from domain.settings import PROJECT_ROOT, Settings
-from domain.shanghai_time import local_date
+from local_stack import SEARCH_ATTRIBUTES
 from workflows.recognition import RecognitionWorkflow
 
-TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
 HISTORIES = PROJECT_ROOT / "tests" / "histories"
-
-SEARCH_ATTRIBUTES = {
-    "AllianceStatus": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "AllianceDistrict": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "AllianceNextDeadline": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-}
 
 
 async def start_time_skipping() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
-        test_server_existing_path=str(TEST_SERVER),
+        test_server_existing_path=test_server_path(),
     )
-    await register_search_attributes(env.client)
+    await register_search_attributes(env.client, SEARCH_ATTRIBUTES)
     return env
-
-
-async def register_search_attributes(client: Client) -> None:
-    await client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(namespace=client.namespace, search_attributes=SEARCH_ATTRIBUTES)
-    )
 
 
 def sample_application() -> Application:
@@ -168,50 +153,12 @@ class Bureau:
     # ---- the staff of each step, acting as a test scenario needs
 
     async def recommend(self, code: str, district) -> None:
-        await self.act(
-            code,
-            "district_review",
-            DistrictReview(
-                request_id=new_id(),
-                actor=Actor(name="王审查", role=Role.DISTRICT_REVIEWER, district=district),
-                outcome=ReviewOutcome.RECOMMEND,
-            ),
-        )
+        application = sample_application()
+        application.district = district
+        await self.act(code, "district_review", recommendation(application))
 
     async def pass_expert_review(self, code: str, passed: bool = True) -> None:
         await self.act(code, "expert_review", expert_review(passed))
 
     async def approve_at_meeting(self, code: str, approved: bool = True) -> None:
-        today = local_date(await self.now())
-        await self.act(
-            code,
-            "meeting_decision",
-            MeetingDecision(
-                request_id=new_id(),
-                actor=Actor(name="李记录", role=Role.DIRECTOR_CLERK),
-                meeting_number="2026年第12次",
-                meeting_date=today,
-                approved=approved,
-                reasons="" if approved else "产业方向与我市规划不符",
-            ),
-        )
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def expert_review(passed: bool = True) -> ExpertReview:
-    return ExpertReview(
-        request_id=new_id(),
-        actor=Actor(name="赵组织", role=Role.EXPERT_ORGANISER),
-        organisation="辽宁省科技咨询评估中心",
-        panel=[
-            PanelMember(name="张教授", affiliation="辽宁科技大学", score=88),
-            PanelMember(name="刘研究员", affiliation="鞍钢集团研究院", score=85),
-            PanelMember(name="陈高工", affiliation="鞍山市质检院", score=90),
-        ],
-        necessity_opinion="联盟围绕菱镁产业共性技术，组建必要。",
-        feasibility_opinion="成员分工明确，经费落实，组建可行。",
-        passed=passed,
-    )
+        await self.act(code, "meeting_decision", meeting_decision(await self.now(), approved))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import pytest
 
 from tests.support.calendars import prepare_calendar
+from tests.support.databases import postgres_registry
 from tests.support.smtp_fixture import settings_for, smtp_server  # noqa: F401
 from tests.support.temporal import Bureau, start_time_skipping
 from worker import build_worker
@@ -17,10 +20,28 @@ async def env():
     await env.shutdown()
 
 
+@asynccontextmanager
+async def _running_bureau(env, url, smtp, tmp_path):
+    settings = settings_for(smtp, url, tmp_path)
+    prepare_calendar(url)
+    async with build_worker(env.client, settings):
+        yield Bureau(env=env, settings=settings, smtp=smtp)
+
+
 @pytest.fixture
 async def bureau(env, sqlite_url, smtp_server, tmp_path):  # noqa: F811
     """The whole system on SQLite: time-skipping Temporal, worker, SMTP, registry."""
-    settings = settings_for(smtp_server, sqlite_url, tmp_path)
-    prepare_calendar(sqlite_url)
-    async with build_worker(env.client, settings):
-        yield Bureau(env=env, settings=settings, smtp=smtp_server)
+    async with _running_bureau(env, sqlite_url, smtp_server, tmp_path) as bureau:
+        yield bureau
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def bureau_each_db(request, env, sqlite_url, smtp_server, tmp_path):  # noqa: F811
+    """The whole system once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        async with _running_bureau(env, sqlite_url, smtp_server, tmp_path) as bureau:
+            yield bureau
+    else:
+        with postgres_registry() as url:
+            async with _running_bureau(env, url, smtp_server, tmp_path) as bureau:
+                yield bureau

@@ -17,7 +17,8 @@ from registry.tables import Alliance, AuditEntry, Document
 from tests.support.temporal import body_of, sample_application, subject_of
 
 
-async def test_sample_application_goes_from_submission_to_certificate(bureau):
+async def test_sample_application_goes_from_submission_to_certificate(bureau_each_db):
+    bureau = bureau_each_db
     app = sample_application()
     code = await bureau.submit(app)
     receipt = await bureau.wait_for_mail("application_received")

@@ -1,0 +1,142 @@
+"""The operator commands as an operator types them, against the running system."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import func, select
+from typer.testing import CliRunner
+
+import starter
+from admin import cli
+from domain.settings import PROJECT_ROOT, get_settings
+from domain.shanghai_time import local_date
+from registry.calendar_store import loaded_years
+from registry.database import session_scope
+from registry.tables import Alliance, DecisionRow
+from tests.support.temporal import sample_application
+
+SAMPLES = PROJECT_ROOT / "samples"
+
+
+@pytest.fixture
+def operator_env(bureau, monkeypatch):
+    """Point the commands' settings at the system the test runs."""
+    monkeypatch.setenv("ALLIANCE_TEMPORAL_ADDRESS", bureau.client.service_client.config.target_host)
+    monkeypatch.setenv("ALLIANCE_DATABASE_URL", bureau.settings.registry_url())
+    monkeypatch.setenv("ALLIANCE_SMTP_PORT", str(bureau.settings.smtp_port))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield bureau
+    get_settings.cache_clear()
+
+
+async def run(app, *args: str):
+    """Invoke a command in a thread, as its own asyncio.run needs."""
+    return await asyncio.to_thread(CliRunner().invoke, app, [str(a) for a in args])
+
+
+def _alliances(bureau) -> int:
+    with session_scope(bureau.settings.registry_url()) as session:
+        return session.exec(select(func.count()).select_from(Alliance)).one()
+
+
+async def test_invalid_application_file_is_refused_with_every_problem_and_nothing_stored(
+    operator_env,
+):
+    result = await run(starter.app, "submit", SAMPLES / "application-broken-codes.yaml")
+    assert result.exit_code == 1
+    assert "未保存任何内容" in result.output
+    assert "members[1].credit_code" in result.output and "contacts[1].email" in result.output
+    assert _alliances(operator_env) == 0
+
+
+async def test_submitting_twice_while_in_progress_is_refused(operator_env):
+    first = await run(starter.app, "submit", SAMPLES / "application-sample.yaml")
+    assert first.exit_code == 0, first.output
+    assert "alliance-" in first.output
+    second = await run(starter.app, "submit", SAMPLES / "application-sample.yaml")
+    assert second.exit_code == 1
+    assert "已有正在办理的申请" in second.output
+
+
+async def test_staff_take_the_sample_to_a_certificate_from_the_command_line(operator_env, tmp_path):
+    bureau = operator_env
+    app = sample_application()
+    code = app.alliance_code()
+    assert (await run(starter.app, "submit", SAMPLES / "application-sample.yaml")).exit_code == 0
+
+    wrong = await run(cli.app, "review", code, "recommend", "--as", "王审查", "--district", "tiexi")
+    assert wrong.exit_code == 1 and "只有" in wrong.output
+    for _ in range(2):  # a repeated command with the same request id acts once
+        done = await run(
+            cli.app, "review", code, "recommend", "--as", "王审查",
+            "--district", app.district.value, "--request-id", "r-1",
+        )
+        assert done.exit_code == 0 and "expert_review" in done.output
+    bad_expert = await run(
+        cli.app, "expert-review", code, "--as", "赵组织", "--organisation", "评估中心",
+        "--expert", "张教授:88", "--necessity", "必要", "--feasibility", "可行", "--pass",
+    )
+    assert bad_expert.exit_code == 1 and "专家组至少应有3名专家" in bad_expert.output
+    expert = await run(
+        cli.app, "expert-review", code, "--as", "赵组织", "--organisation", "评估中心",
+        "--expert", "张教授:辽宁科技大学:88", "--expert", "刘研究员:85", "--expert", "陈高工:90",
+        "--necessity", "必要", "--feasibility", "可行", "--pass",
+    )
+    assert expert.exit_code == 0, expert.output
+    today = local_date(await bureau.now())
+    meeting = await run(
+        cli.app, "meeting", code, "--as", "李记录", "--number", "2026年第12次",
+        "--date", today.isoformat(), "--approve",
+    )
+    assert meeting.exit_code == 0, meeting.output
+    state = await bureau.wait_for_state(code, lambda s: s.notice is not None)
+    shown = await run(cli.app, "show", code)
+    assert f"{state.notice.start} 至 {state.notice.end}" in shown.output
+
+    result = await bureau.result(code)
+    listed = await run(cli.app, "list", "--status", "recognised")
+    assert code in listed.output and result.recognition.certificate_serial in listed.output
+    pdf = tmp_path / "certificate.pdf"
+    exported = await run(cli.app, "certificate", code, "--out", pdf)
+    assert exported.exit_code == 0
+    assert app.alliance_name in PdfReader(pdf).pages[0].extract_text()
+    outbox = await run(cli.app, "outbox", "--alliance", code)
+    assert "recognised" in outbox.output and "sent" in outbox.output
+    with session_scope(bureau.settings.registry_url()) as session:
+        decisions = session.exec(select(DecisionRow.action).where(DecisionRow.alliance_code == code)).all()
+    assert decisions.count("district_review.recommend") == 1
+
+
+async def test_loading_a_holiday_year_resumes_a_notice_waiting_for_it(operator_env, tmp_path):
+    from tests.support.calendars import unload_years
+
+    bureau = operator_env
+    url = bureau.settings.registry_url()
+    app = sample_application()
+    code = await bureau.submit(app)
+    await bureau.recommend(code, app.district)
+    await bureau.pass_expert_review(code)
+    year = (await bureau.now()).year
+    unload_years(url, [year, year + 1])
+    await bureau.approve_at_meeting(code)
+    await bureau.wait_for_mail("calendar_missing")
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(f"year: {year}\nholidays: [{year}-13-01]\n", encoding="utf-8")
+    refused = await run(cli.app, "calendar", "load", broken)
+    assert refused.exit_code == 1 and "未载入" in refused.output
+    assert year not in loaded_years(url)
+
+    for y in (year, year + 1):
+        plain = tmp_path / f"{y}.yaml"
+        plain.write_text(f"year: {y}\nholidays: [{y}-01-01]\nsource: test\n", encoding="utf-8")
+        loaded = await run(cli.app, "calendar", "load", plain)
+        assert loaded.exit_code == 0, loaded.output
+    assert "已通知 1 个办理中的流程" in loaded.output
+    assert len(await bureau.wait_for_mail("notice_published")) == 1
+    await bureau.sleep(timedelta(seconds=1))
