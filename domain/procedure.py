@@ -39,7 +39,6 @@ STAGE_ZH = {
 }
 
 
-
 def status_zh(status: str) -> str:
     """The Chinese name of a registry status (a stage, or a later term status)."""
     try:
@@ -248,5 +247,3 @@ class ProcedureState(BaseModel):
 
     def open_objections(self) -> list[Objection]:
         return [o for o in self.objections if o.status == "open"]
-
-

@@ -73,25 +73,68 @@ async def test_staff_take_the_sample_to_a_certificate_from_the_command_line(oper
     assert wrong.exit_code == 1 and "只有" in wrong.output
     for _ in range(2):  # a repeated command with the same request id acts once
         done = await run(
-            cli.app, "review", code, "recommend", "--as", "王审查",
-            "--district", app.district.value, "--request-id", "r-1",
+            cli.app,
+            "review",
+            code,
+            "recommend",
+            "--as",
+            "王审查",
+            "--district",
+            app.district.value,
+            "--request-id",
+            "r-1",
         )
         assert done.exit_code == 0 and "expert_review" in done.output
     bad_expert = await run(
-        cli.app, "expert-review", code, "--as", "赵组织", "--organisation", "评估中心",
-        "--expert", "张教授:88", "--necessity", "必要", "--feasibility", "可行", "--pass",
+        cli.app,
+        "expert-review",
+        code,
+        "--as",
+        "赵组织",
+        "--organisation",
+        "评估中心",
+        "--expert",
+        "张教授:88",
+        "--necessity",
+        "必要",
+        "--feasibility",
+        "可行",
+        "--pass",
     )
     assert bad_expert.exit_code == 1 and "专家组至少应有3名专家" in bad_expert.output
     expert = await run(
-        cli.app, "expert-review", code, "--as", "赵组织", "--organisation", "评估中心",
-        "--expert", "张教授:辽宁科技大学:88", "--expert", "刘研究员:85", "--expert", "陈高工:90",
-        "--necessity", "必要", "--feasibility", "可行", "--pass",
+        cli.app,
+        "expert-review",
+        code,
+        "--as",
+        "赵组织",
+        "--organisation",
+        "评估中心",
+        "--expert",
+        "张教授:辽宁科技大学:88",
+        "--expert",
+        "刘研究员:85",
+        "--expert",
+        "陈高工:90",
+        "--necessity",
+        "必要",
+        "--feasibility",
+        "可行",
+        "--pass",
     )
     assert expert.exit_code == 0, expert.output
     today = local_date(await bureau.now())
     meeting = await run(
-        cli.app, "meeting", code, "--as", "李记录", "--number", "2026年第12次",
-        "--date", today.isoformat(), "--approve",
+        cli.app,
+        "meeting",
+        code,
+        "--as",
+        "李记录",
+        "--number",
+        "2026年第12次",
+        "--date",
+        today.isoformat(),
+        "--approve",
     )
     assert meeting.exit_code == 0, meeting.output
     state = await bureau.wait_for_state(code, lambda s: s.notice is not None)
@@ -108,7 +151,9 @@ async def test_staff_take_the_sample_to_a_certificate_from_the_command_line(oper
     outbox = await run(cli.app, "outbox", "--alliance", code)
     assert "recognised" in outbox.output and "sent" in outbox.output
     with session_scope(bureau.settings.registry_url()) as session:
-        decisions = session.exec(select(DecisionRow.action).where(DecisionRow.alliance_code == code)).all()
+        decisions = session.exec(
+            select(DecisionRow.action).where(DecisionRow.alliance_code == code)
+        ).all()
     assert decisions.count("district_review.recommend") == 1
 
 
