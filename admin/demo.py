@@ -20,13 +20,14 @@ from pathlib import Path
 from sqlmodel import select
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from admin.procedure_client import act, submit_application, workflow_id_for
 from domain.application import Application
 from domain.procedure import (
+    FINAL_STAGES,
     Actor,
     DistrictReview,
     ExpertReview,
@@ -167,9 +168,9 @@ async def _drive(env, application, settings, mail, say) -> DemoResult:
 
     handle = client.get_workflow_handle_for(RecognitionWorkflow.run, workflow_id_for(code))
     for _ in range(4 * 60):  # six-hour steps through the five-working-day notice, at most 60 days
-        if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
-            break
         state = await handle.query(RecognitionWorkflow.state)
+        if state.stage in FINAL_STAGES:
+            break
         if state.missing_calendar_year:
             raise DemoStopped(
                 f"{state.missing_calendar_year}年节假日安排未载入，公示无法计算；"

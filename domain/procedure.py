@@ -234,6 +234,7 @@ class ProcedureState(BaseModel):
     stage: Stage = Stage.DISTRICT_REVIEW
     stage_entered_at: datetime
     clock: StageClock | None = None
+    next_deadline: datetime | None = None  # what the step waited on now must be done by
     decisions: list[Decision] = []
     notice: NoticeWindow | None = None
     objections: list[Objection] = []

@@ -510,6 +510,7 @@ class RecognitionWorkflow:
         self.s.clock = None
         self.s.stage_visit += 1
         workflow.upsert_search_attributes([STATUS.value_set(stage.value)])
+        self._set_deadline(None)
         if stage in FINAL_STAGES and self.s.notice is not None:
             event_fields.update(notice=self.s.notice, notice_status="closed")
         await self._record(action, actor, **event_fields)
@@ -596,6 +597,10 @@ class RecognitionWorkflow:
         return self.s.submitted_at.strftime("%Y%m%dT%H%M%S")
 
     def _set_deadline(self, deadline: datetime | None) -> None:
+        """Keep the AllianceNextDeadline search attribute in step with the state."""
+        if deadline == self.s.next_deadline:
+            return
+        self.s.next_deadline = deadline
         workflow.upsert_search_attributes(
             [NEXT_DEADLINE.value_set(deadline) if deadline else NEXT_DEADLINE.value_unset()]
         )

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -26,6 +26,7 @@ from admin.procedure_client import act, submit_application, workflow_id_for
 from domain.application import Application
 from domain.application_file import load_application_file
 from domain.procedure import (
+    FINAL_STAGES,
     Actor,
     ProcedureState,
     Role,
@@ -93,8 +94,7 @@ class Bureau:
         """
         handle = self.handle(code)
         for _ in range(4 * 365):
-            described = await handle.describe()
-            if described.status != WorkflowExecutionStatus.RUNNING:
+            if (await self.state(code)).stage in FINAL_STAGES:
                 return await handle.result()
             await self.env.sleep(step)
         raise AssertionError(f"workflow of {code} still running after a simulated year")
