@@ -12,7 +12,6 @@ import socket
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from sqlmodel import func, select
 from temporalio.client import Client
@@ -21,8 +20,8 @@ from admin.demo import DemoStopped
 from admin.demo import main as run_demo
 from admin.procedure_client import ProcedureActionFailed, submit_application
 from admin.provincial_import import ImportFileInvalid, import_provincial_csv
-from domain.application_file import load_application_file
-from domain.eligibility import ApplicationInvalid
+from admin.terminal import console, load_application_or_exit, refuse
+from domain.application import Application
 from domain.procedure import Actor, Role
 from domain.settings import PROJECT_ROOT, Settings, get_settings
 from registry.calendar_store import CalendarFileInvalid
@@ -34,14 +33,15 @@ SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
 app = typer.Typer(
     help="鞍山市产业技术创新战略联盟 — operator start-up commands", no_args_is_help=True
 )
-console = Console()
 
 
 async def submit(
-    path: Path, settings: Settings, client: Client | None = None, submitted_by: str = ""
+    application: Application,
+    settings: Settings,
+    client: Client | None = None,
+    submitted_by: str = "",
 ) -> str:
-    """Validate an application file and open its recognition procedure; returns the workflow id."""
-    application = load_application_file(path)
+    """Open the recognition procedure of a checked application; returns the workflow id."""
     upgrade_schema(settings.registry_url())
     with session_scope(settings.registry_url()) as session:
         latest = session.exec(
@@ -65,18 +65,11 @@ def submit_command(
 ) -> None:
     """提交申请 (9.1): check the application and start its procedure."""
     settings = get_settings()
+    application = load_application_or_exit(path)
     try:
-        workflow_id = asyncio.run(submit(path, settings, submitted_by=submitted_by))
-    except ApplicationInvalid as invalid:
-        console.print(
-            "[red]申请未通过形式审查，未保存任何内容 (application refused, nothing stored):[/red]"
-        )
-        for problem in invalid.problems:
-            console.print(f"  • {problem.field}: {problem.zh} ({problem.en})")
-        raise typer.Exit(1) from invalid
+        workflow_id = asyncio.run(submit(application, settings, submitted_by=submitted_by))
     except ProcedureActionFailed as failed:
-        console.print(f"[red]{failed}[/red]")
-        raise typer.Exit(1) from failed
+        raise refuse(str(failed)) from failed
     console.print(f"[green]已受理[/green] workflow id: [bold]{workflow_id}[/bold]")
 
 
@@ -99,8 +92,7 @@ def import_provincial_command(
             report = import_provincial_csv(settings.registry_url(), path, on_progress=advance)
         except ImportFileInvalid as invalid:
             progress.stop()
-            console.print(f"[red]未导入任何内容 (nothing imported):[/red] {invalid}")
-            raise typer.Exit(1) from invalid
+            raise refuse(str(invalid)) from invalid
     console.print(
         f"导入 {report.imported} 个，已存在跳过 {report.skipped} 个，拒绝 {len(report.rejected)} 行"
         f" (imported {report.imported}, already present {report.skipped},"
@@ -123,11 +115,7 @@ def demo_command(
     ),
 ) -> None:
     """演示: take an application to a certificate in seconds on simulated time."""
-    try:
-        application = load_application_file(path)
-    except ApplicationInvalid as invalid:
-        console.print(f"[red]{invalid}[/red]")
-        raise typer.Exit(1) from invalid
+    application = load_application_or_exit(path)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     settings = get_settings().model_copy(
@@ -136,8 +124,7 @@ def demo_command(
     try:
         run_demo(application, settings, holidays)
     except (DemoStopped, CalendarFileInvalid) as stopped:
-        console.print(f"[red]{stopped}[/red]")
-        raise typer.Exit(1) from stopped
+        raise refuse(str(stopped)) from stopped
 
 
 def free_port() -> int:

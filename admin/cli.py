@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlmodel import select
 
@@ -22,9 +21,8 @@ from admin.procedure_client import (
     announce_calendar_loaded,
     procedure_state,
 )
-from domain.application_file import load_application_file
+from admin.terminal import console, load_application_or_exit, refuse
 from domain.districts import District, district_zh
-from domain.eligibility import ApplicationInvalid
 from domain.procedure import (
     FINAL_STAGES,
     Actor,
@@ -61,7 +59,6 @@ objection_app = typer.Typer(
 )
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(objection_app, name="objection")
-console = Console()
 
 REQUEST_ID = typer.Option("", "--request-id", help="default: a new id (printed); reuse to act once")
 ACTOR = typer.Option(..., "--as", help="your name, recorded in the audit log")
@@ -87,8 +84,7 @@ def _send(code: str, update: str, action) -> None:
     try:
         result = asyncio.run(go())
     except ProcedureActionFailed as failed:
-        console.print(f"[red]未执行 (refused):[/red] {failed}")
-        raise typer.Exit(1) from failed
+        raise refuse(str(failed)) from failed
     if isinstance(result, int):
         console.print(f"[green]已受理[/green] 异议编号 (objection no.) {result}")
     else:
@@ -257,11 +253,7 @@ def resubmit(
     request_id: str = REQUEST_ID,
 ) -> None:
     """补正后重新提交: the applicant's corrected application."""
-    try:
-        application = load_application_file(path)
-    except ApplicationInvalid as invalid:
-        console.print(f"[red]未执行 (refused):[/red]\n{invalid}")
-        raise typer.Exit(1) from invalid
+    application = load_application_or_exit(path)
     _send(
         code,
         "resubmit",
@@ -443,8 +435,7 @@ def calendar_load(path: Path = typer.Argument(..., exists=True, dir_okay=False))
     try:
         year = load_year_file(url, path)
     except CalendarFileInvalid as invalid:
-        console.print(f"[red]未载入 (not loaded):[/red]\n{invalid}")
-        raise typer.Exit(1) from invalid
+        raise refuse(str(invalid)) from invalid
     console.print(f"[green]已载入 {year} 年节假日安排[/green]")
     with session_scope(url) as session:
         open_codes = session.exec(

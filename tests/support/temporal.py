@@ -152,6 +152,14 @@ class Bureau:
 
     # ---- the staff of each step, acting as a test scenario needs
 
+    async def at_director_meeting(self) -> str:
+        """Submit the sample and take it through district and expert review."""
+        application = sample_application()
+        code = await self.submit(application)
+        await self.recommend(code, application.district)
+        await self.pass_expert_review(code)
+        return code
+
     async def recommend(self, code: str, district) -> None:
         application = sample_application()
         application.district = district

@@ -162,10 +162,7 @@ async def test_loading_a_holiday_year_resumes_a_notice_waiting_for_it(operator_e
 
     bureau = operator_env
     url = bureau.settings.registry_url()
-    app = sample_application()
-    code = await bureau.submit(app)
-    await bureau.recommend(code, app.district)
-    await bureau.pass_expert_review(code)
+    code = await bureau.at_director_meeting()
     year = (await bureau.now()).year
     unload_years(url, [year, year + 1])
     await bureau.approve_at_meeting(code)
@@ -174,7 +171,7 @@ async def test_loading_a_holiday_year_resumes_a_notice_waiting_for_it(operator_e
     broken = tmp_path / "broken.yaml"
     broken.write_text(f"year: {year}\nholidays: [{year}-13-01]\n", encoding="utf-8")
     refused = await run(cli.app, "calendar", "load", broken)
-    assert refused.exit_code == 1 and "未载入" in refused.output
+    assert refused.exit_code == 1 and "节假日文件有误" in refused.output
     assert year not in loaded_years(url)
 
     for y in (year, year + 1):

@@ -13,16 +13,13 @@ from domain.shanghai_time import end_of_day, start_of_day
 from registry.database import session_scope
 from registry.tables import Alliance, ObjectionRow, PublicNoticeRow
 from tests.support.calendars import load_plain_years, unload_years
-from tests.support.temporal import body_of, new_id, sample_application
+from tests.support.temporal import body_of, new_id
 
 STAFF = Actor(name="钱职员", role=Role.BUREAU_STAFF)
 
 
 async def _on_notice(bureau):
-    app = sample_application()
-    code = await bureau.submit(app)
-    await bureau.recommend(code, app.district)
-    await bureau.pass_expert_review(code)
+    code = await bureau.at_director_meeting()
     await bureau.approve_at_meeting(code)
     state = await bureau.wait_for_state(code, lambda s: s.notice is not None)
     return code, state.notice
@@ -30,6 +27,16 @@ async def _on_notice(bureau):
 
 async def _sleep_until(bureau, instant):
     await bureau.sleep(instant - await bureau.now())
+
+
+async def _resolve(bureau, code, upheld: bool, reason: str, number: int = 1):
+    await bureau.act(
+        code,
+        "resolve_objection",
+        ObjectionResolution(
+            request_id=new_id(), actor=STAFF, objection_no=number, upheld=upheld, reason=reason
+        ),
+    )
 
 
 def _objection(text="该联盟成员单位存在虚报情况") -> ObjectionFiling:
@@ -51,17 +58,7 @@ async def test_objection_upheld_rejects_the_application(bureau):
     assert received[0]["To"] == ", ".join(bureau.settings.staff_emails)
     assert "该联盟成员单位存在虚报情况" in body_of(received[0])
 
-    await bureau.act(
-        code,
-        "resolve_objection",
-        ObjectionResolution(
-            request_id=new_id(),
-            actor=STAFF,
-            objection_no=1,
-            upheld=True,
-            reason="经核实情况属实",
-        ),
-    )
+    await _resolve(bureau, code, upheld=True, reason="经核实情况属实")
     result = await bureau.result(code)
     assert result.stage == Stage.REJECTED and result.recognition is None
     assert len(await bureau.wait_for_mail("rejected")) == 1
@@ -87,17 +84,7 @@ async def test_open_objection_holds_recognition_until_dismissed(bureau):
     assert held.stage == Stage.PUBLIC_NOTICE
     assert bureau.mails("recognised") == []
 
-    await bureau.act(
-        code,
-        "resolve_objection",
-        ObjectionResolution(
-            request_id=new_id(),
-            actor=STAFF,
-            objection_no=1,
-            upheld=False,
-            reason="经核实不属实",
-        ),
-    )
+    await _resolve(bureau, code, upheld=False, reason="经核实不属实")
     result = await bureau.result(code)
     assert result.stage == Stage.RECOGNISED
     resolved = await bureau.wait_for_mail("objection_resolved")
@@ -110,17 +97,7 @@ async def test_objection_dismissed_during_the_window_still_waits_for_its_end(bur
     code, notice = await _on_notice(bureau)
     await _sleep_until(bureau, start_of_day(notice.start) + timedelta(hours=10))
     await bureau.act(code, "file_objection", _objection())
-    await bureau.act(
-        code,
-        "resolve_objection",
-        ObjectionResolution(
-            request_id=new_id(),
-            actor=STAFF,
-            objection_no=1,
-            upheld=False,
-            reason="不属实",
-        ),
-    )
+    await _resolve(bureau, code, upheld=False, reason="不属实")
     assert (await bureau.state(code)).stage == Stage.PUBLIC_NOTICE
     result = await bureau.result(code)
     assert result.stage == Stage.RECOGNISED
@@ -133,17 +110,7 @@ async def test_objection_before_or_after_the_window_is_refused(bureau):
         await bureau.act(code, "file_objection", _objection())
     await _sleep_until(bureau, end_of_day(notice.end) - timedelta(minutes=5))
     assert await bureau.act(code, "file_objection", _objection("最后时刻的异议")) == 1
-    await bureau.act(
-        code,
-        "resolve_objection",
-        ObjectionResolution(
-            request_id=new_id(),
-            actor=STAFF,
-            objection_no=1,
-            upheld=False,
-            reason="不属实",
-        ),
-    )
+    await _resolve(bureau, code, upheld=False, reason="不属实")
     await bureau.sleep(timedelta(minutes=10))
     with pytest.raises(ProcedureActionFailed):
         await bureau.act(code, "file_objection", _objection("太晚的异议"))
@@ -165,10 +132,7 @@ async def test_unresolved_objection_is_escalated_to_staff(bureau):
 
 async def test_missing_holiday_year_stops_the_notice_and_alerts_until_loaded(bureau):
     url = bureau.settings.registry_url()
-    app = sample_application()
-    code = await bureau.submit(app)
-    await bureau.recommend(code, app.district)
-    await bureau.pass_expert_review(code)
+    code = await bureau.at_director_meeting()
     year = (await bureau.now()).year
     unload_years(url, range(year, year + 5))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import func, select
 
@@ -17,6 +19,7 @@ from domain.procedure import (
     Stage,
     Withdrawal,
 )
+from domain.shanghai_time import local_date
 from registry.database import session_scope
 from registry.tables import Alliance, ApplicationVersion, AuditEntry, DecisionRow
 from tests.support.temporal import body_of, expert_review, new_id, sample_application
@@ -208,14 +211,7 @@ async def test_rejection_at_each_stage_ends_the_procedure_and_tells_the_alliance
 
 
 async def test_meeting_date_in_the_future_is_refused(bureau):
-    app = sample_application()
-    code = await bureau.submit(app)
-    await bureau.recommend(code, app.district)
-    await bureau.pass_expert_review(code)
-    from datetime import timedelta
-
-    from domain.shanghai_time import local_date
-
+    code = await bureau.at_director_meeting()
     tomorrow = local_date(await bureau.now()) + timedelta(days=1)
     with pytest.raises(ProcedureActionFailed, match="晚于今天"):
         await bureau.act(
