@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.application import Application
+from domain.checks import require_new_request, require_role, require_text
 from domain.districts import DISTRICT_ZH
 from domain.eligibility import check_application
 from domain.procedure import (
     FINAL_STAGES,
-    ROLE_ZH,
     STAGE_ZH,
     ActionRefused,
-    Actor,
     DistrictReview,
     ExpertReview,
     MeetingDecision,
@@ -32,16 +31,6 @@ from domain.procedure import (
 from domain.shanghai_time import end_of_day, local_date, start_of_day
 
 
-def _require_new_request(state: ProcedureState, request_id: str) -> None:
-    if not request_id.strip():
-        raise ActionRefused("缺少请求编号", "request_id is required")
-    if request_id in state.handled_requests:
-        raise ActionRefused(
-            f"该请求（{request_id}）已处理，未重复执行",
-            f"request {request_id} was already handled; nothing was done again",
-        )
-
-
 def _require_stage(state: ProcedureState, *stages: Stage) -> None:
     if state.stage not in stages:
         wanted = "、".join(STAGE_ZH[s] for s in stages)
@@ -52,25 +41,10 @@ def _require_stage(state: ProcedureState, *stages: Stage) -> None:
         )
 
 
-def _require_role(actor: Actor, *roles: Role) -> None:
-    if actor.role not in roles:
-        allowed = "、".join(ROLE_ZH[r] for r in roles)
-        raise ActionRefused(
-            f"{ROLE_ZH[actor.role]}无权进行此操作，应由{allowed}办理",
-            f"role {actor.role.value} may not do this; allowed: "
-            + ", ".join(r.value for r in roles),
-        )
-
-
-def _require_text(value: str, zh_name: str, en_name: str) -> None:
-    if not value.strip():
-        raise ActionRefused(f"请填写{zh_name}", f"{en_name} is required")
-
-
 def check_district_review(state: ProcedureState, action: DistrictReview) -> None:
-    _require_new_request(state, action.request_id)
+    require_new_request(state.handled_requests, action.request_id)
     _require_stage(state, Stage.DISTRICT_REVIEW)
-    _require_role(action.actor, Role.DISTRICT_REVIEWER)
+    require_role(action.actor, Role.DISTRICT_REVIEWER)
     own = state.application.district
     if action.actor.district != own:
         raise ActionRefused(
@@ -78,13 +52,13 @@ def check_district_review(state: ProcedureState, action: DistrictReview) -> None
             f"this application belongs to {own.value}; only that district's reviewers may act",
         )
     if action.outcome in (ReviewOutcome.RETURN, ReviewOutcome.REJECT):
-        _require_text(action.reasons, "退回或不予推荐的理由", "reasons")
+        require_text(action.reasons, "退回或不予推荐的理由", "reasons")
 
 
 def check_resubmission(state: ProcedureState, action: Resubmission) -> None:
-    _require_new_request(state, action.request_id)
+    require_new_request(state.handled_requests, action.request_id)
     _require_stage(state, Stage.CORRECTION)
-    _require_role(action.actor, Role.APPLICANT)
+    require_role(action.actor, Role.APPLICANT)
     _require_same_alliance(state.application, action.application)
     problems = check_application(action.application)
     if problems:
@@ -104,12 +78,12 @@ def _require_same_alliance(old: Application, new: Application) -> None:
 
 
 def check_expert_review(state: ProcedureState, action: ExpertReview) -> None:
-    _require_new_request(state, action.request_id)
+    require_new_request(state.handled_requests, action.request_id)
     _require_stage(state, Stage.EXPERT_REVIEW)
-    _require_role(action.actor, Role.EXPERT_ORGANISER)
-    _require_text(action.organisation, "受委托的第三方机构名称", "organisation")
-    _require_text(action.necessity_opinion, "组建必要性论证意见", "necessity opinion")
-    _require_text(action.feasibility_opinion, "组建可行性论证意见", "feasibility opinion")
+    require_role(action.actor, Role.EXPERT_ORGANISER)
+    require_text(action.organisation, "受委托的第三方机构名称", "organisation")
+    require_text(action.necessity_opinion, "组建必要性论证意见", "necessity opinion")
+    require_text(action.feasibility_opinion, "组建可行性论证意见", "feasibility opinion")
     minimum = state.rules.min_expert_panel
     if len(action.panel) < minimum:
         raise ActionRefused(
@@ -117,7 +91,7 @@ def check_expert_review(state: ProcedureState, action: ExpertReview) -> None:
             f"the panel needs at least {minimum} experts; it has {len(action.panel)}",
         )
     for expert in action.panel:
-        _require_text(expert.name, "专家姓名", "expert name")
+        require_text(expert.name, "专家姓名", "expert name")
         if not 0 <= expert.score <= 100:
             raise ActionRefused(
                 f"专家{expert.name}的评分{expert.score:g}超出0–100范围",
@@ -126,10 +100,10 @@ def check_expert_review(state: ProcedureState, action: ExpertReview) -> None:
 
 
 def check_meeting_decision(state: ProcedureState, action: MeetingDecision, now: datetime) -> None:
-    _require_new_request(state, action.request_id)
+    require_new_request(state.handled_requests, action.request_id)
     _require_stage(state, Stage.DIRECTOR_MEETING)
-    _require_role(action.actor, Role.DIRECTOR_CLERK, Role.BUREAU_STAFF)
-    _require_text(action.meeting_number, "局长办公会会议编号", "meeting number")
+    require_role(action.actor, Role.DIRECTOR_CLERK, Role.BUREAU_STAFF)
+    require_text(action.meeting_number, "局长办公会会议编号", "meeting number")
     today = local_date(now)
     if action.meeting_date > today:
         raise ActionRefused(
@@ -143,7 +117,7 @@ def check_meeting_decision(state: ProcedureState, action: MeetingDecision, now: 
             f"meeting date {action.meeting_date} is before the expert review passed ({passed_on})",
         )
     if not action.approved:
-        _require_text(action.reasons, "未通过的理由", "reasons")
+        require_text(action.reasons, "未通过的理由", "reasons")
     if action.approved and action.notice_start is not None and action.notice_start <= today:
         raise ActionRefused(
             f"公示开始日期{action.notice_start}须晚于今天（{today}）",
@@ -152,7 +126,7 @@ def check_meeting_decision(state: ProcedureState, action: MeetingDecision, now: 
 
 
 def check_objection(state: ProcedureState, filing: ObjectionFiling, now: datetime) -> None:
-    _require_new_request(state, filing.request_id)
+    require_new_request(state.handled_requests, filing.request_id)
     notice = state.notice
     if state.stage != Stage.PUBLIC_NOTICE or notice is None:
         raise ActionRefused(
@@ -164,16 +138,16 @@ def check_objection(state: ProcedureState, filing: ObjectionFiling, now: datetim
             f"异议须在公示期内（{notice.start}至{notice.end}）提出，{when}",
             f"objections are accepted only during the notice, {notice.start} to {notice.end}",
         )
-    _require_text(filing.name, "真实姓名", "real name")
-    _require_text(filing.contact, "联系方式", "contact")
-    _require_text(filing.text, "异议内容", "objection text")
+    require_text(filing.name, "真实姓名", "real name")
+    require_text(filing.contact, "联系方式", "contact")
+    require_text(filing.text, "异议内容", "objection text")
 
 
 def check_objection_resolution(state: ProcedureState, action: ObjectionResolution) -> None:
-    _require_new_request(state, action.request_id)
+    require_new_request(state.handled_requests, action.request_id)
     _require_stage(state, Stage.PUBLIC_NOTICE)
-    _require_role(action.actor, Role.BUREAU_STAFF)
-    _require_text(action.reason, "处理理由", "reason")
+    require_role(action.actor, Role.BUREAU_STAFF)
+    require_text(action.reason, "处理理由", "reason")
     objection = next((o for o in state.objections if o.number == action.objection_no), None)
     if objection is None:
         raise ActionRefused(
@@ -187,8 +161,8 @@ def check_objection_resolution(state: ProcedureState, action: ObjectionResolutio
 
 
 def check_withdrawal(state: ProcedureState, action: Withdrawal) -> None:
-    _require_new_request(state, action.request_id)
-    _require_role(action.actor, Role.APPLICANT)
+    require_new_request(state.handled_requests, action.request_id)
+    require_role(action.actor, Role.APPLICANT)
     if state.stage in FINAL_STAGES:
         raise ActionRefused(
             f"申请已{STAGE_ZH[state.stage]}，不能撤回",

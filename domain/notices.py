@@ -28,6 +28,32 @@ class Purpose(StrEnum):
     STAGE_REMINDER = "stage_reminder"  # before a stage's time limit
     STAGE_ESCALATION = "stage_escalation"  # to bureau staff once the limit has passed
     CALENDAR_MISSING = "calendar_missing"  # to bureau staff: a holiday year must be loaded
+    # The five-year term (articles 11 and 12)
+    TERM_STARTED = "term_started"  # to the alliance: the term, its deadlines
+    REPORT_REMINDER = "report_reminder"
+    REPORT_OVERDUE = "report_overdue"
+    REPORT_ESCALATION = "report_escalation"  # to bureau staff
+    REPORT_FINAL_REMINDER = "report_final_reminder"
+    REPORT_RECEIVED = "report_received"
+    REPORT_RETURNED = "report_returned"
+    REPORT_ACCEPTED = "report_accepted"
+    REPORT_RESUBMISSION_OVERDUE = "report_resubmission_overdue"
+    ASSESSMENT_OPENED = "assessment_opened"
+    ASSESSMENT_REMINDER = "assessment_reminder"
+    ASSESSMENT_OVERDUE = "assessment_overdue"
+    ASSESSMENT_RESULT_OVERDUE = "assessment_result_overdue"  # to bureau staff
+    ASSESSMENT_RESULT = "assessment_result"
+    WARNING = "warning"  # 告诫
+    RECTIFICATION_NOTICE = "rectification_notice"  # 限期整改通知
+    RECTIFICATION_REMINDER = "rectification_reminder"
+    RECTIFICATION_OVERDUE = "rectification_overdue"
+    RECTIFICATION_RESULT = "rectification_result"
+    REVOKED = "revoked"  # 取消资格
+    RENEWED = "renewed"  # new term, renewed certificate attached
+    TERM_ENDING = "term_ending"  # to bureau staff: no final result yet
+    TERM_EXTENDED = "term_extended"
+    EXPIRED = "expired"
+    MEMBERSHIP_CHANGED = "membership_changed"
 
 
 class Notice(BaseModel):

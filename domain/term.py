@@ -1,0 +1,480 @@
+"""The five-year term of articles 11 and 12 as data: state, staff actions and milestones.
+
+`milestones(state)` lists every dated step still ahead (reminders, deadlines, assessment
+openings, escalations, the end of the term) computed from the state alone, so the
+workflow only ever waits for the earliest one or for a message that changes the state.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from domain.application import Contact, Member
+from domain.districts import District
+from domain.procedure import Actor, Recognition
+from domain.shanghai_time import at_local, end_of_day, local_date
+from domain.term_rules import TermRules
+
+TERM_YEARS = 5  # article 11: 认定有效期为5年
+
+
+class TermStatus(StrEnum):
+    ACTIVE = "active"  # 认定有效
+    RECTIFICATION = "rectification"  # 限期整改 after a poor mid-term assessment
+    REVOKED = "revoked"  # 取消资格
+    EXPIRED = "expired"  # 有效期满未续
+    WITHDRAWN = "withdrawn"  # 联盟退出
+
+
+TERM_STATUS_ZH = {
+    TermStatus.ACTIVE: "认定有效",
+    TermStatus.RECTIFICATION: "限期整改",
+    TermStatus.REVOKED: "已取消资格",
+    TermStatus.EXPIRED: "有效期满",
+    TermStatus.WITHDRAWN: "已退出",
+}
+
+ENDED = frozenset({TermStatus.REVOKED, TermStatus.EXPIRED, TermStatus.WITHDRAWN})
+
+
+class AssessmentKind(StrEnum):
+    MIDTERM = "midterm"  # 第3年期中考核评估
+    FINAL = "final"  # 第5年期末（期满运行综合）评估
+
+
+ASSESSMENT_ZH = {AssessmentKind.MIDTERM: "期中考核评估", AssessmentKind.FINAL: "期末综合评估"}
+
+
+class Grade(StrEnum):
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    PASS = "pass"
+    POOR = "poor"
+
+
+GRADE_ZH = {Grade.EXCELLENT: "优秀", Grade.GOOD: "良好", Grade.PASS: "合格", Grade.POOR: "较差"}
+
+
+class ResourceStatistics(BaseModel):
+    """联盟年度创新资源统计 (article 11). Checked by `domain.term_actions`, not here,
+    so a wrong figure is refused with a clear message rather than a decoding error."""
+
+    rd_spending_wan: float  # 研发投入（万元）
+    researchers: int  # 研发人员（人）
+    joint_projects: int  # 联合攻关项目（项）
+    patents_applied: int  # 申请专利（件）
+    patents_granted: int  # 授权专利（件）
+    standards_drafted: int  # 制定标准（项）
+    technology_transfers: int  # 技术转移（项）
+    people_trained: int  # 培养人才（人）
+
+
+# ---- actions (Temporal updates; request_id is the update id)
+
+
+class AnnualReportSubmission(BaseModel):
+    request_id: str
+    actor: Actor
+    year: int
+    summary: str  # 当年度技术创新活动总结
+    next_year_plan: str  # 下一年度技术创新活动计划
+    statistics: ResourceStatistics
+
+
+class AnnualReportReview(BaseModel):
+    request_id: str
+    actor: Actor
+    year: int
+    accepted: bool
+    reasons: str = ""
+
+
+class AssessmentMaterials(BaseModel):
+    request_id: str
+    actor: Actor
+    kind: AssessmentKind
+    summary: str
+
+
+class AssessmentResult(BaseModel):
+    request_id: str
+    actor: Actor
+    kind: AssessmentKind
+    grade: Grade
+    opinion: str  # 专家意见
+
+
+class RectificationReport(BaseModel):
+    request_id: str
+    actor: Actor
+    report: str
+
+
+class RectificationRecheck(BaseModel):
+    request_id: str
+    actor: Actor
+    passed: bool
+    reason: str
+
+
+class RectificationExtension(BaseModel):
+    request_id: str
+    actor: Actor
+    days: int
+    reason: str
+
+
+class Revocation(BaseModel):
+    request_id: str
+    actor: Actor
+    reason: str
+
+
+class TermExtension(BaseModel):
+    request_id: str
+    actor: Actor
+    until: date
+    reason: str
+
+
+class MembershipChange(BaseModel):
+    request_id: str
+    actor: Actor
+    members: list[Member]
+    contacts: list[Contact]
+    note: str = ""
+
+
+# ---- state
+
+
+class ReportRecord(BaseModel):
+    year: int
+    status: str = "due"  # due | submitted | returned | accepted
+    submitted_at: datetime | None = None
+    late: bool = False
+    versions: int = 0
+    resubmit_by: datetime | None = None
+    summary: str = ""
+    next_year_plan: str = ""
+    statistics: ResourceStatistics | None = None
+    review: str = ""
+
+
+class AssessmentRecord(BaseModel):
+    kind: AssessmentKind
+    materials_due: datetime
+    materials_submitted_at: datetime | None = None
+    materials: str = ""
+    grade: Grade | None = None
+    opinion: str = ""
+    recorded_at: datetime | None = None
+
+
+class Rectification(BaseModel):
+    due: datetime
+    extended: bool = False
+    report_submitted_at: datetime | None = None
+    report: str = ""
+    result: str | None = None  # passed | failed
+    reason: str = ""
+
+
+class TermState(BaseModel):
+    """All of a term workflow's state, handed whole to continue-as-new."""
+
+    alliance_code: str
+    alliance_name: str
+    district: District
+    lead_unit: str
+    members: list[Member]
+    contacts: list[Contact]
+    term_no: int = 1
+    term_start: date
+    term_end: date  # last valid day, inclusive
+    tracking_from: datetime  # milestones before this instant are not replayed (article 13 import)
+    status: TermStatus = TermStatus.ACTIVE
+    rules: TermRules = TermRules()
+    reports: list[ReportRecord] = []
+    assessments: list[AssessmentRecord] = []
+    rectification: Rectification | None = None
+    renewal: Recognition | None = None  # set when the final assessment passed
+    extended_until: date | None = None
+    done: list[str] = []  # milestone keys already handled
+    handled_requests: list[str] = []
+    events_recorded: int = 0
+    next_deadline: datetime | None = None
+
+    def report(self, year: int) -> ReportRecord | None:
+        return next((r for r in self.reports if r.year == year), None)
+
+    def assessment(self, kind: AssessmentKind) -> AssessmentRecord | None:
+        return next((a for a in self.assessments if a.kind == kind), None)
+
+    def recipient_emails(self) -> list[str]:
+        return [c.email for c in self.contacts]
+
+    def ends_at(self) -> datetime:
+        """The instant the term (or its staff extension) runs out."""
+        return end_of_day(self.extended_until or self.term_end)
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(f"cannot add {months} months to {day}")
+
+
+def term_end_for(start: date) -> date:
+    """Five years from `start`, the last day inclusive (2026-12-19 → 2031-12-18)."""
+    return add_years(start, TERM_YEARS) - timedelta(days=1)
+
+
+def report_due(year: int) -> datetime:
+    """Article 11: the report of `year` is due before the end of December."""
+    return end_of_day(date(year, 12, 31))
+
+
+def report_years(state: TermState) -> list[int]:
+    """The years whose December-31 deadline falls inside this term and is still tracked.
+
+    A first term recognised late in a year (on or after `late_recognition_month_day`) owes
+    no report for that year; a renewed term always owes its first December.
+    """
+    first = state.term_start.year
+    month, day = (int(x) for x in state.rules.late_recognition_month_day.split("-"))
+    if state.term_no == 1 and state.term_start >= date(first, month, day):
+        first += 1
+    return [
+        y
+        for y in range(first, state.term_end.year + 1)
+        if report_due(y) <= end_of_day(state.term_end) and report_due(y) >= state.tracking_from
+    ]
+
+
+def assessment_opens(state: TermState, kind: AssessmentKind) -> datetime:
+    months = (
+        state.rules.midterm_opens_months
+        if kind == AssessmentKind.MIDTERM
+        else state.rules.final_opens_months
+    )
+    return at_local(add_months(state.term_start, months), 9)
+
+
+class MilestoneKind(StrEnum):
+    REPORT_REMINDER = "report_reminder"
+    REPORT_OVERDUE = "report_overdue"
+    REPORT_ESCALATION = "report_escalation"
+    REPORT_FINAL_REMINDER = "report_final_reminder"
+    REPORT_RESUBMISSION_OVERDUE = "report_resubmission_overdue"
+    ASSESSMENT_OPEN = "assessment_open"
+    ASSESSMENT_REMINDER = "assessment_reminder"
+    ASSESSMENT_OVERDUE = "assessment_overdue"
+    ASSESSMENT_RESULT_OVERDUE = "assessment_result_overdue"
+    RECTIFICATION_REMINDER = "rectification_reminder"
+    RECTIFICATION_OVERDUE = "rectification_overdue"
+    TERM_ENDING = "term_ending"  # no final result yet: staff are alerted
+    TERM_END = "term_end"
+
+
+class Milestone(BaseModel):
+    key: str
+    at: datetime
+    kind: MilestoneKind
+    year: int | None = None
+    assessment: AssessmentKind | None = None
+    days_left: int | None = None
+    due: datetime | None = None
+
+
+def milestones(state: TermState) -> list[Milestone]:
+    """Every dated step still ahead for this term, earliest first."""
+    if state.status in ENDED:
+        return []
+    found = [*_report_milestones(state), *_assessment_milestones(state)]
+    found += _rectification_milestones(state)
+    final = state.assessment(AssessmentKind.FINAL)
+    if state.renewal is None and (final is None or final.grade is None):
+        days = state.rules.final_escalation_days_before_end
+        found.append(
+            Milestone(
+                key=f"term{state.term_no}:ending:{state.extended_until or ''}",
+                at=at_local(local_date(state.ends_at()) - timedelta(days=days), 9),
+                kind=MilestoneKind.TERM_ENDING,
+                due=state.ends_at(),
+            )
+        )
+    found.append(
+        Milestone(
+            key=f"term{state.term_no}:end:{state.extended_until or ''}",
+            at=state.ends_at() + timedelta(seconds=1),
+            kind=MilestoneKind.TERM_END,
+            due=state.ends_at(),
+        )
+    )
+    done = set(state.done)
+    return sorted((m for m in found if m.key not in done), key=lambda m: (m.at, m.key))
+
+
+def _before(due: datetime, days: int) -> datetime:
+    return at_local(local_date(due) - timedelta(days=days), 9)
+
+
+def _after(due: datetime, days: int) -> datetime:
+    return at_local(local_date(due) + timedelta(days=days), 9)
+
+
+def _report_milestones(state: TermState) -> list[Milestone]:
+    rules, found = state.rules, []
+    for year in report_years(state):
+        record = state.report(year)
+        due = report_due(year)
+        if record is None or record.status == "due":
+            for days in rules.report_reminder_days_before:
+                found.append(
+                    Milestone(
+                        key=f"report:{year}:reminder:{days}",
+                        at=_before(due, days),
+                        kind=MilestoneKind.REPORT_REMINDER,
+                        year=year,
+                        days_left=days,
+                        due=due,
+                    )
+                )
+            escalation = _after(due, rules.report_grace_days)
+            found += [
+                Milestone(
+                    key=f"report:{year}:overdue",
+                    at=_after(due, 1),
+                    kind=MilestoneKind.REPORT_OVERDUE,
+                    year=year,
+                    due=due,
+                ),
+                Milestone(
+                    key=f"report:{year}:escalation",
+                    at=escalation,
+                    kind=MilestoneKind.REPORT_ESCALATION,
+                    year=year,
+                    due=due,
+                ),
+                Milestone(
+                    key=f"report:{year}:final_reminder",
+                    at=escalation + timedelta(days=rules.report_final_reminder_days),
+                    kind=MilestoneKind.REPORT_FINAL_REMINDER,
+                    year=year,
+                    due=due,
+                ),
+            ]
+        elif record.status == "returned" and record.resubmit_by is not None:
+            found.append(
+                Milestone(
+                    key=f"report:{year}:resubmission_overdue:{record.versions}",
+                    at=record.resubmit_by + timedelta(seconds=1),
+                    kind=MilestoneKind.REPORT_RESUBMISSION_OVERDUE,
+                    year=year,
+                    due=record.resubmit_by,
+                )
+            )
+    return found
+
+
+def _assessment_milestones(state: TermState) -> list[Milestone]:
+    rules, found = state.rules, []
+    for kind in AssessmentKind:
+        record = state.assessment(kind)
+        prefix = f"term{state.term_no}:{kind.value}"
+        if record is None:
+            found.append(
+                Milestone(
+                    key=f"{prefix}:open",
+                    at=assessment_opens(state, kind),
+                    kind=MilestoneKind.ASSESSMENT_OPEN,
+                    assessment=kind,
+                )
+            )
+        elif record.materials_submitted_at is None:
+            for days in rules.assessment_reminder_days_before:
+                found.append(
+                    Milestone(
+                        key=f"{prefix}:reminder:{days}",
+                        at=_before(record.materials_due, days),
+                        kind=MilestoneKind.ASSESSMENT_REMINDER,
+                        assessment=kind,
+                        days_left=days,
+                        due=record.materials_due,
+                    )
+                )
+            found.append(
+                Milestone(
+                    key=f"{prefix}:overdue",
+                    at=_after(record.materials_due, 1),
+                    kind=MilestoneKind.ASSESSMENT_OVERDUE,
+                    assessment=kind,
+                    due=record.materials_due,
+                )
+            )
+        if record is not None and record.grade is None:
+            found.append(
+                Milestone(
+                    key=f"{prefix}:result_overdue",
+                    at=_after(record.materials_due, rules.assessment_result_days),
+                    kind=MilestoneKind.ASSESSMENT_RESULT_OVERDUE,
+                    assessment=kind,
+                    due=record.materials_due,
+                )
+            )
+    return found
+
+
+def _rectification_milestones(state: TermState) -> list[Milestone]:
+    rectification = state.rectification
+    if (
+        state.status != TermStatus.RECTIFICATION
+        or rectification is None
+        or rectification.report_submitted_at is not None
+    ):
+        return []
+    tag = "extended" if rectification.extended else "first"
+    found = [
+        Milestone(
+            key=f"rectification:{tag}:reminder:{days}",
+            at=_before(rectification.due, days),
+            kind=MilestoneKind.RECTIFICATION_REMINDER,
+            days_left=days,
+            due=rectification.due,
+        )
+        for days in state.rules.rectification_reminder_days_before
+    ]
+    found.append(
+        Milestone(
+            key=f"rectification:{tag}:overdue",
+            at=rectification.due + timedelta(seconds=1),
+            kind=MilestoneKind.RECTIFICATION_OVERDUE,
+            due=rectification.due,
+        )
+    )
+    return found
+
+
+def skip_past(state: TermState, now: datetime) -> None:
+    """Mark milestones already behind `now` as handled without acting on them.
+
+    Used when a term is imported part-way (article 13): past deadlines are not replayed
+    as emails; what is still ahead is scheduled as usual.
+    """
+    state.done = [*state.done, *(m.key for m in milestones(state) if m.at < now)]
