@@ -25,6 +25,7 @@ SEARCH_ATTRIBUTES = {
     "AllianceStatus": "Keyword",
     "AllianceDistrict": "Keyword",
     "AllianceNextDeadline": "Datetime",
+    "AllianceTermEnd": "Datetime",
 }
 
 log = logging.getLogger("local_stack")

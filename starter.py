@@ -51,9 +51,10 @@ async def submit(
         ).one()
     client = client or await connect(settings)
     actor = Actor(name=submitted_by or application.lead_unit, role=Role.APPLICANT)
-    return await submit_application(
+    handle = await submit_application(
         client, settings, application, actor, first_version=(latest or 0) + 1
     )
+    return handle.id
 
 
 @app.command("submit")

@@ -15,8 +15,9 @@ from activities.email import EmailActivities
 from activities.registry import RegistryActivities
 from domain.settings import Settings, get_settings
 from workflows.recognition import RecognitionWorkflow
+from workflows.term import TermWorkflow
 
-WORKFLOWS = [RecognitionWorkflow]
+WORKFLOWS = [RecognitionWorkflow, TermWorkflow]
 
 
 def activities_for(settings: Settings) -> list:
@@ -26,6 +27,7 @@ def activities_for(settings: Settings) -> list:
     email = EmailActivities(settings)
     return [
         registry.record_event,
+        registry.record_term_event,
         calendar.plan_stage_clock,
         calendar.plan_public_notice,
         certificate.issue_certificate,

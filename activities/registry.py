@@ -7,13 +7,16 @@ import asyncio
 from sqlmodel import Session, select
 from temporalio import activity
 
-from domain.events import ProcedureEvent
+from domain.events import ProcedureEvent, TermEvent
 from domain.settings import Settings
 from registry.database import session_scope
 from registry.tables import (
     Alliance,
+    AnnualReportRow,
     ApplicationVersion,
+    AssessmentRow,
     AuditEntry,
+    Certificate,
     DecisionRow,
     MaterialFile,
     Member,
@@ -31,10 +34,15 @@ class RegistryActivities:
         """Write the event; False when its key was already recorded (a retried activity)."""
         return await asyncio.to_thread(record_event_now, self.settings.registry_url(), event)
 
+    @activity.defn
+    async def record_term_event(self, event: TermEvent) -> bool:
+        """Write a term event; False when its key was already recorded."""
+        return await asyncio.to_thread(record_term_event_now, self.settings.registry_url(), event)
+
 
 def record_event_now(url: str, event: ProcedureEvent) -> bool:
     with session_scope(url) as session:
-        if session.exec(select(AuditEntry.id).where(AuditEntry.key == event.key)).first():
+        if not _audit(session, event):
             return False
         _update_alliance(session, event)
         if event.application is not None and event.application_version is not None:
@@ -57,19 +65,138 @@ def record_event_now(url: str, event: ProcedureEvent) -> bool:
             _upsert_objection(session, event)
         if event.notice is not None:
             _upsert_notice(session, event)
+    return True
+
+
+def _audit(session: Session, event: ProcedureEvent | TermEvent) -> bool:
+    """Add the event's audit entry; False when its key is already recorded."""
+    if session.exec(select(AuditEntry.id).where(AuditEntry.key == event.key)).first():
+        return False
+    session.add(
+        AuditEntry(
+            key=event.key,
+            alliance_code=event.alliance_code,
+            actor=event.actor.name,
+            role=event.actor.role.value,
+            action=event.action,
+            at=event.at,
+            reason=event.reasons,
+            detail=event.detail,
+        )
+    )
+    return True
+
+
+def record_term_event_now(url: str, event: TermEvent) -> bool:
+    with session_scope(url) as session:
+        alliance = session.get(Alliance, event.alliance_code)
+        if alliance is None:
+            raise ValueError(f"alliance {event.alliance_code} is not registered")
+        if not _audit(session, event):
+            return False
+        alliance.status = event.status.value
+        alliance.term_no = event.term_no
+        alliance.term_end = event.term_end
+        alliance.workflow_id = event.workflow_id
+        alliance.updated_at = event.at
+        if event.contacts is not None:
+            alliance.contact_emails = [c.email for c in event.contacts]
+        if event.members is not None:
+            _store_member_change(session, alliance, event)
+        session.add(alliance)
+        if event.report is not None:
+            _upsert_report(session, event)
+        if event.assessment is not None:
+            _upsert_assessment(session, event)
+        if event.certificate_status is not None:
+            for certificate in session.exec(
+                select(Certificate).where(Certificate.alliance_code == event.alliance_code)
+            ):
+                certificate.status = event.certificate_status
+                session.add(certificate)
+    return True
+
+
+def _store_member_change(session: Session, alliance: Alliance, event: TermEvent) -> None:
+    """A membership change is a new version of the member list; earlier ones are kept."""
+    version = alliance.application_version + 1
+    alliance.application_version = version
+    session.add(
+        ApplicationVersion(
+            alliance_code=alliance.code,
+            version=version,
+            submitted_at=event.at,
+            payload={
+                "membership_change": True,
+                "members": [m.model_dump(mode="json") for m in event.members or []],
+                "contacts": [c.model_dump(mode="json") for c in event.contacts or []],
+                "note": event.reasons,
+            },
+        )
+    )
+    for member in event.members or []:
         session.add(
-            AuditEntry(
-                key=event.key,
-                alliance_code=event.alliance_code,
-                actor=event.actor.name,
-                role=event.actor.role.value,
-                action=event.action,
-                at=event.at,
-                reason=event.reasons,
-                detail=event.detail,
+            Member(
+                alliance_code=alliance.code,
+                application_version=version,
+                name=member.name,
+                kind=member.kind.value,
+                credit_code=member.credit_code,
+                role=member.role.value,
+                task=member.task,
             )
         )
-    return True
+
+
+def _upsert_report(session: Session, event: TermEvent) -> None:
+    report = event.report
+    assert report is not None
+    row = session.exec(
+        select(AnnualReportRow).where(
+            AnnualReportRow.alliance_code == event.alliance_code,
+            AnnualReportRow.year == report.year,
+        )
+    ).first() or AnnualReportRow(
+        alliance_code=event.alliance_code,
+        term_no=event.term_no,
+        year=report.year,
+        status=report.status,
+        updated_at=event.at,
+    )
+    row.status = report.status
+    row.submitted_at = report.submitted_at
+    row.late = report.late
+    row.versions = report.versions
+    row.summary = report.summary
+    row.next_year_plan = report.next_year_plan
+    row.statistics = report.statistics.model_dump() if report.statistics else None
+    row.review = report.review
+    row.updated_at = event.at
+    session.add(row)
+
+
+def _upsert_assessment(session: Session, event: TermEvent) -> None:
+    assessment = event.assessment
+    assert assessment is not None
+    row = session.exec(
+        select(AssessmentRow).where(
+            AssessmentRow.alliance_code == event.alliance_code,
+            AssessmentRow.term_no == event.term_no,
+            AssessmentRow.kind == assessment.kind.value,
+        )
+    ).first() or AssessmentRow(
+        alliance_code=event.alliance_code,
+        term_no=event.term_no,
+        kind=assessment.kind.value,
+        materials_due=assessment.materials_due,
+        updated_at=event.at,
+    )
+    row.materials_submitted_at = assessment.materials_submitted_at
+    row.grade = assessment.grade.value if assessment.grade else None
+    row.opinion = assessment.opinion
+    row.recorded_at = assessment.recorded_at
+    row.updated_at = event.at
+    session.add(row)
 
 
 def _update_alliance(session: Session, event: ProcedureEvent) -> None:

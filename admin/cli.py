@@ -20,6 +20,7 @@ from admin.procedure_client import (
     act,
     announce_calendar_loaded,
     procedure_state,
+    term_state,
 )
 from admin.terminal import console, load_application_or_exit, refuse
 from domain.districts import District, district_zh
@@ -35,10 +36,12 @@ from domain.procedure import (
     Resubmission,
     ReviewOutcome,
     Role,
+    Stage,
     Withdrawal,
     status_zh,
 )
 from domain.settings import get_settings
+from domain.term import ASSESSMENT_ZH, ENDED, GRADE_ZH, TermStatus
 from registry.calendar_store import (
     CalendarFileInvalid,
     load_year_file,
@@ -142,20 +145,15 @@ def show(code: str) -> None:
         f"   区县: {district_zh(alliance.district)}   "
         f"证书 certificate: {alliance.certificate_serial or '-'}"
     )
-    if alliance.status not in {s.value for s in FINAL_STAGES} and alliance.origin == "application":
-        try:
-            state = asyncio.run(_state(code))
-        except ProcedureActionFailed as failed:
-            console.print(f"[yellow]{failed}[/yellow]")
-        else:
-            if state.clock:
-                console.print(f"期限 deadline: {state.clock.deadline:%Y-%m-%d %H:%M %Z}")
-            if state.notice:
-                console.print(f"公示 notice: {state.notice.start} 至 {state.notice.end}")
-            if state.missing_calendar_year:
-                console.print(f"[red]等待载入 {state.missing_calendar_year} 年节假日安排[/red]")
-            for o in state.objections:
-                console.print(f"异议 {o.number} [{o.status}] {o.name}: {o.text}")
+    if alliance.term_end:
+        console.print(
+            f"第{alliance.term_no}个认定期 (term {alliance.term_no})"
+            f"，有效期至 (valid until) {alliance.term_end}"
+        )
+    try:
+        _show_live_state(code, alliance.status)
+    except ProcedureActionFailed as failed:
+        console.print(f"[yellow]{failed}[/yellow]")
     table = Table("决定 decision", "actor", "reasons", "at (UTC)")
     for d in decisions:
         table.add_row(
@@ -168,8 +166,36 @@ def show(code: str) -> None:
     console.print(log)
 
 
-async def _state(code: str):
-    return await procedure_state(await connect(get_settings()), code)
+def _show_live_state(code: str, status: str) -> None:
+    """What the running workflow knows beyond the registry: deadlines, notice, objections."""
+    if status in {s.value for s in Stage} - {s.value for s in FINAL_STAGES}:
+        state = asyncio.run(_live(procedure_state, code))
+        if state.clock:
+            console.print(f"期限 deadline: {state.clock.deadline:%Y-%m-%d %H:%M %Z}")
+        if state.notice:
+            console.print(f"公示 notice: {state.notice.start} 至 {state.notice.end}")
+        if state.missing_calendar_year:
+            console.print(f"[red]等待载入 {state.missing_calendar_year} 年节假日安排[/red]")
+        for o in state.objections:
+            console.print(f"异议 {o.number} [{o.status}] {o.name}: {o.text}")
+    elif status in {s.value for s in TermStatus} - {s.value for s in ENDED}:
+        state = asyncio.run(_live(term_state, code))
+        if state.next_deadline:
+            console.print(f"下一期限 next deadline: {state.next_deadline:%Y-%m-%d %H:%M %Z}")
+        for report in state.reports:
+            late = "（逾期）" if report.late else ""
+            console.print(f"{report.year}年度报告 annual report: {report.status}{late}")
+        for assessment in state.assessments:
+            console.print(
+                f"{ASSESSMENT_ZH[assessment.kind]}: 材料截止 {assessment.materials_due:%Y-%m-%d}"
+                f"  结果 {GRADE_ZH[assessment.grade] if assessment.grade else '-'}"
+            )
+        if state.rectification:
+            console.print(f"整改期限 rectification due: {state.rectification.due:%Y-%m-%d}")
+
+
+async def _live(query, code: str):
+    return await query(await connect(get_settings()), code)
 
 
 @app.command("outbox")

@@ -154,7 +154,7 @@ async def _drive(env, application, settings, mail, say) -> DemoResult:
         say(f"{now:%Y-%m-%d %H:%M}  {text}")
 
     applicant = Actor(name=application.lead_unit, role=Role.APPLICANT)
-    await submit_application(client, settings, application, applicant)
+    procedure = await submit_application(client, settings, application, applicant)
     await step(f"提交申请 submitted: {application.alliance_name} ({workflow_id_for(code)})")
     await env.sleep(timedelta(days=2))
     await act(client, code, "district_review", recommendation(application))
@@ -166,7 +166,9 @@ async def _drive(env, application, settings, mail, say) -> DemoResult:
     await act(client, code, "meeting_decision", meeting_decision(await env.get_current_time()))
     await step("局长办公会 director's office meeting: approved")
 
-    handle = client.get_workflow_handle_for(RecognitionWorkflow.run, workflow_id_for(code))
+    handle = client.get_workflow_handle_for(
+        RecognitionWorkflow.run, procedure.id, run_id=procedure.result_run_id
+    )
     for _ in range(4 * 60):  # six-hour steps through the five-working-day notice, at most 60 days
         state = await handle.query(RecognitionWorkflow.state)
         if state.stage in FINAL_STAGES:

@@ -6,7 +6,7 @@ action reaches Temporal (update id = request id, refusal messages) is defined on
 
 from __future__ import annotations
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -15,7 +15,9 @@ from domain.application import Application
 from domain.procedure import Actor, ProcedureState
 from domain.rules import ProcedureRules
 from domain.settings import Settings
+from domain.term import TermState
 from workflows.recognition import ActionResult, RecognitionInput, RecognitionWorkflow
+from workflows.term import TermWorkflow
 
 
 class ProcedureActionFailed(Exception):
@@ -33,17 +35,22 @@ async def submit_application(
     submitted_by: Actor,
     first_version: int = 1,
     rules: ProcedureRules | None = None,
-) -> str:
-    """Start the recognition procedure (9.1); refused while one is already running."""
+) -> WorkflowHandle:
+    """Start the recognition procedure (9.1); refused while one is already running.
+
+    The handle is bound to the procedure's own run, which stays queryable after the
+    workflow id has moved on to the five-year term.
+    """
     workflow_id = workflow_id_for(application.alliance_code())
     try:
-        await client.start_workflow(
+        return await client.start_workflow(
             RecognitionWorkflow.run,
             RecognitionInput(
                 application=application,
                 submitted_by=submitted_by,
                 first_version=first_version,
                 rules=rules or settings.rules,
+                term_rules=settings.term_rules,
             ),
             id=workflow_id,
             task_queue=settings.task_queue,
@@ -55,7 +62,6 @@ async def submit_application(
             f"联盟 {application.alliance_code()} 已有正在办理的申请，不能重复提交"
             f" (an application of this alliance is already in progress: {workflow_id})"
         ) from err
-    return workflow_id
 
 
 async def act(client: Client, alliance_code: str, update: str, action) -> ActionResult | int:
@@ -77,9 +83,19 @@ async def act(client: Client, alliance_code: str, update: str, action) -> Action
 
 
 async def procedure_state(client: Client, alliance_code: str) -> ProcedureState:
+    """The live state of an alliance still in its recognition procedure."""
+    return await _query(client, alliance_code, RecognitionWorkflow.state)
+
+
+async def term_state(client: Client, alliance_code: str) -> TermState:
+    """The live state of a recognised alliance's term."""
+    return await _query(client, alliance_code, TermWorkflow.state)
+
+
+async def _query(client: Client, alliance_code: str, query):
     handle = client.get_workflow_handle(workflow_id_for(alliance_code))
     try:
-        return await handle.query(RecognitionWorkflow.state)
+        return await handle.query(query)
     except RPCError as err:
         raise ProcedureActionFailed(_rpc_message(alliance_code, err)) from err
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from domain.application import Application
 from domain.districts import District
 from domain.rules import ProcedureRules
+from domain.term_rules import TermRules
 
 
 class Stage(StrEnum):
@@ -41,10 +42,13 @@ STAGE_ZH = {
 
 def status_zh(status: str) -> str:
     """The Chinese name of a registry status (a stage, or a later term status)."""
-    try:
+    from domain.term import TERM_STATUS_ZH, TermStatus
+
+    if status in {s.value for s in Stage}:
         return STAGE_ZH[Stage(status)]
-    except ValueError:
-        return status
+    if status in {s.value for s in TermStatus}:
+        return TERM_STATUS_ZH[TermStatus(status)]
+    return status
 
 
 FINAL_STAGES = frozenset({Stage.RECOGNISED, Stage.REJECTED, Stage.WITHDRAWN})
@@ -231,6 +235,7 @@ class ProcedureState(BaseModel):
     application_version: int = 1
     submitted_at: datetime
     rules: ProcedureRules = ProcedureRules()
+    term_rules: TermRules = TermRules()  # handed to the five-year term on recognition
     stage: Stage = Stage.DISTRICT_REVIEW
     stage_entered_at: datetime
     clock: StageClock | None = None

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.districts import District
 from domain.rules import ProcedureRules
+from domain.term_rules import TermRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +58,7 @@ class Settings(BaseSettings):
     public_base_url: str = Field("http://127.0.0.1:8000", description="printed on the certificate")
 
     rules: ProcedureRules = ProcedureRules()
+    term_rules: TermRules = TermRules()
 
     def registry_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'registry.db'}"

@@ -28,6 +28,7 @@ from domain.districts import DISTRICT_ZH, District
 from domain.notices import Purpose
 from domain.procedure import ROLE_ZH, STAGE_ZH, Role, Stage
 from domain.settings import PROJECT_ROOT
+from domain.term import ASSESSMENT_ZH, GRADE_ZH, AssessmentKind, Grade
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 LOCALES = ("zh-CN", "en")
@@ -51,7 +52,8 @@ _MONTHS_EN = (
     "December",
 )
 
-# English wording of the Chinese stage, role and district names a context carries.
+# English wording of the Chinese stage, role, district, assessment and grade names a context
+# carries.
 STAGE_EN = {
     Stage.DISTRICT_REVIEW: "district review and recommendation",
     Stage.CORRECTION: "correction by the applicant",
@@ -83,10 +85,22 @@ DISTRICT_EN = {
     District.HIGH_TECH_ZONE: "Anshan High-tech Industrial Development Zone",
     District.ECONOMIC_ZONE: "Anshan Economic Development Zone",
 }
+ASSESSMENT_EN = {
+    AssessmentKind.MIDTERM: "mid-term assessment",
+    AssessmentKind.FINAL: "final comprehensive assessment",
+}
+GRADE_EN = {
+    Grade.EXCELLENT: "Excellent",
+    Grade.GOOD: "Good",
+    Grade.PASS: "Pass",
+    Grade.POOR: "Poor",
+}
 _ZH_TO_EN = {
     **{STAGE_ZH[s]: en for s, en in STAGE_EN.items()},
     **{ROLE_ZH[r]: en for r, en in ROLE_EN.items()},
     **{DISTRICT_ZH[d]: en for d, en in DISTRICT_EN.items()},
+    **{ASSESSMENT_ZH[k]: en for k, en in ASSESSMENT_EN.items()},
+    **{GRADE_ZH[g]: en for g, en in GRADE_EN.items()},
 }
 
 
@@ -150,7 +164,8 @@ def en_datetime(value: str | date | datetime) -> str:
 
 
 def en_term(value: str) -> str:
-    """The English for a Chinese stage, role or district name; anything else unchanged."""
+    """The English for a Chinese stage, role, district, assessment or grade name; anything
+    else unchanged."""
     return _ZH_TO_EN.get(value, value)
 
 

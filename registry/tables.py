@@ -24,6 +24,8 @@ class Alliance(SQLModel, table=True):
     application_version: int = 1
     certificate_serial: str | None = Field(default=None, unique=True)
     recognised_on: date | None = None
+    term_no: int | None = None
+    term_end: date | None = Field(default=None, index=True)
     contact_emails: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     created_at: datetime
     updated_at: datetime
@@ -125,6 +127,43 @@ class Certificate(SQLModel, table=True):
     valid_until: date
     document_id: int | None = Field(default=None, foreign_key="document.id")
     status: str = "valid"
+
+
+class AnnualReportRow(SQLModel, table=True):
+    """年度技术创新活动总结、下一年度计划和创新资源统计 (article 11)."""
+
+    __tablename__ = "annual_report"
+    __table_args__ = (UniqueConstraint("alliance_code", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code")
+    term_no: int
+    year: int = Field(index=True)
+    status: str = Field(description="due | submitted | returned | accepted")
+    submitted_at: datetime | None = None
+    late: bool = False
+    versions: int = 0
+    summary: str = ""
+    next_year_plan: str = ""
+    statistics: dict | None = Field(default=None, sa_column=Column(JSON))
+    review: str = ""
+    updated_at: datetime
+
+
+class AssessmentRow(SQLModel, table=True):
+    """期中、期末考核评估 (article 12)."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("alliance_code", "term_no", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, foreign_key="alliance.code")
+    term_no: int
+    kind: str
+    materials_due: datetime
+    materials_submitted_at: datetime | None = None
+    grade: str | None = None
+    opinion: str = ""
+    recorded_at: datetime | None = None
+    updated_at: datetime
 
 
 class NumberSequence(SQLModel, table=True):

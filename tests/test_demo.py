@@ -34,5 +34,5 @@ def test_demo_prints_each_step_and_writes_the_certificate(tmp_path, monkeypatch)
     pdfs = list(folder.glob("*.pdf"))
     assert len(pdfs) == 1
     assert sample_application().alliance_name in PdfReader(pdfs[0]).pages[0].extract_text()
-    assert len(list((folder / "mail").glob("*.eml"))) == 8
+    assert len(list((folder / "mail").glob("*.eml"))) == 9  # the last one starts the term
     assert "已认定为市级产业技术创新战略联盟" in result.output

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import pytest
 import yaml
 
 from domain.rules import ProcedureRules
 from domain.settings import PROJECT_ROOT, Settings
+from domain.term_rules import TermRules
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _setting_names() -> set[str]:
-    names = {f"ALLIANCE_{n.upper()}" for n in Settings.model_fields if n != "rules"}
-    names |= {f"ALLIANCE_RULES__{n.upper()}" for n in ProcedureRules.model_fields}
+    nested = {"rules": ProcedureRules, "term_rules": TermRules}
+    names = {f"ALLIANCE_{n.upper()}" for n in Settings.model_fields if n not in nested}
+    for prefix, model in nested.items():
+        names |= {f"ALLIANCE_{prefix.upper()}__{n.upper()}" for n in model.model_fields}
     return names
 
 
@@ -29,10 +34,12 @@ def test_readme_names_no_setting_that_does_not_exist():
     assert documented - _setting_names() - tooling == set()
 
 
-def test_readme_rule_defaults_match_the_code():
-    for name, field in ProcedureRules.model_fields.items():
-        row = re.search(rf"`ALLIANCE_RULES__{name.upper()}` \| `([^`]+)`", README)
-        assert row and row.group(1) == str(field.default), name
+@pytest.mark.parametrize(("prefix", "model"), [("RULES", ProcedureRules), ("TERM_RULES", TermRules)])
+def test_readme_rule_defaults_match_the_code(prefix, model):
+    for name, field in model.model_fields.items():
+        row = re.search(rf"`ALLIANCE_{prefix}__{name.upper()}` \| `([^`]+)`", README)
+        expected = json.dumps(field.default) if isinstance(field.default, list) else field.default
+        assert row and row.group(1) == str(expected), name
 
 
 def test_compose_worker_uses_real_settings():

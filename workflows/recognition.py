@@ -11,33 +11,41 @@ wrong-state, wrong-role or malformed action before it touches history.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows.common import (
+    DISTRICT,
+    NEXT_DEADLINE,
+    SHORT,
+    STATUS,
+    refuse_unless,
+    remember_request,
+    send,
+    wait_until,
+)
+from workflows.term import TermInput, TermWorkflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from activities.certificate import CertificateActivities
-    from activities.email import EmailActivities
     from activities.registry import RegistryActivities
     from domain import actions
     from domain.application import Application
     from domain.certificate import CertificateRequest
     from domain.districts import DISTRICT_ZH
     from domain.events import ProcedureEvent
-    from domain.notices import Notice, NoticeBatch, Purpose
+    from domain.notices import Notice, Purpose
     from domain.procedure import (
         FINAL_STAGES,
         ROLE_ZH,
         STAGE_ACTORS,
         STAGE_ZH,
         SYSTEM_ACTOR,
-        ActionRefused,
         Actor,
         Decision,
         DistrictReview,
@@ -58,15 +66,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rules import ProcedureRules
     from domain.shanghai_time import end_of_day, local_date
+    from domain.term import TermState
+    from domain.term_rules import TermRules
     from domain.working_days import PublicNoticeRequest, StageClockRequest
 
-STATUS = SearchAttributeKey.for_keyword("AllianceStatus")
-DISTRICT = SearchAttributeKey.for_keyword("AllianceDistrict")
-NEXT_DEADLINE = SearchAttributeKey.for_datetime("AllianceNextDeadline")
 
-SHORT = timedelta(minutes=2)
-MAIL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
-HANDLED_REQUESTS_KEPT = 500
+CONTINUE_INTO_TERM = "continue-into-term"  # recognised procedures before it just ended
 
 
 class RecognitionInput(BaseModel):
@@ -74,6 +79,7 @@ class RecognitionInput(BaseModel):
     submitted_by: Actor
     first_version: int = 1  # continues the numbering of an earlier, ended application
     rules: ProcedureRules = ProcedureRules()
+    term_rules: TermRules = TermRules()
     state: ProcedureState | None = None  # set when continuing as new
 
 
@@ -100,6 +106,7 @@ class RecognitionWorkflow:
             submitted_at=now,
             stage_entered_at=now,
             rules=inp.rules,
+            term_rules=inp.term_rules,
         )
         self.submitted_by = inp.submitted_by
         self.lock = asyncio.Lock()
@@ -133,6 +140,12 @@ class RecognitionWorkflow:
                         )
                     )
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self.s.stage == Stage.RECOGNISED and workflow.patched(CONTINUE_INTO_TERM):
+            # Article 11: the same workflow id now carries the five-year term.
+            workflow.continue_as_new(
+                TermInput(state=term_state_after(self.s, workflow.now())),
+                workflow=TermWorkflow.run,
+            )
         return RecognitionResult(
             alliance_code=self.s.alliance_code, stage=self.s.stage, recognition=self.s.recognition
         )
@@ -184,7 +197,7 @@ class RecognitionWorkflow:
                 )
         # The window closes at 23:59:59 of its last day; decide only once it has fully ended.
         notice_end = end_of_day(self.s.notice.end) + timedelta(seconds=1)
-        if await self._wait_until(notice_end, left):
+        if await wait_until(notice_end, left):
             return
         if self.s.open_objections():
             clock = await self._stage_clock(
@@ -245,7 +258,7 @@ class RecognitionWorkflow:
     async def district_review(self, action: DistrictReview) -> ActionResult:
         """9.2 审查推荐: recommend, return for correction, or reject."""
         async with self.lock:
-            self._validate(lambda: actions.check_district_review(self.s, action))
+            refuse_unless(lambda: actions.check_district_review(self.s, action))
             self._handled(action.request_id)
             stage = Stage.DISTRICT_REVIEW
             if action.outcome == ReviewOutcome.RECOMMEND:
@@ -259,13 +272,13 @@ class RecognitionWorkflow:
 
     @district_review.validator
     def _validate_district_review(self, action: DistrictReview) -> None:
-        self._validate(lambda: actions.check_district_review(self.s, action))
+        refuse_unless(lambda: actions.check_district_review(self.s, action))
 
     @workflow.update
     async def resubmit(self, action: Resubmission) -> ActionResult:
         """The applicant's corrected application; both versions are kept."""
         async with self.lock:
-            self._validate(lambda: actions.check_resubmission(self.s, action))
+            refuse_unless(lambda: actions.check_resubmission(self.s, action))
             self._handled(action.request_id)
             self.s.application = action.application
             self.s.application_version += 1
@@ -289,13 +302,13 @@ class RecognitionWorkflow:
 
     @resubmit.validator
     def _validate_resubmit(self, action: Resubmission) -> None:
-        self._validate(lambda: actions.check_resubmission(self.s, action))
+        refuse_unless(lambda: actions.check_resubmission(self.s, action))
 
     @workflow.update
     async def expert_review(self, action: ExpertReview) -> ActionResult:
         """9.3 专家评审 by the commissioned third party: panel, scores, opinions, pass or fail."""
         async with self.lock:
-            self._validate(lambda: actions.check_expert_review(self.s, action))
+            refuse_unless(lambda: actions.check_expert_review(self.s, action))
             self._handled(action.request_id)
             stage = Stage.EXPERT_REVIEW
             scores = [e.score for e in action.panel]
@@ -318,14 +331,14 @@ class RecognitionWorkflow:
 
     @expert_review.validator
     def _validate_expert_review(self, action: ExpertReview) -> None:
-        self._validate(lambda: actions.check_expert_review(self.s, action))
+        refuse_unless(lambda: actions.check_expert_review(self.s, action))
 
     @workflow.update
     async def meeting_decision(self, action: MeetingDecision) -> ActionResult:
         """9.4 局长办公会: approval opens the public notice; rejection ends the procedure."""
         async with self.lock:
             now = workflow.now()
-            self._validate(lambda: actions.check_meeting_decision(self.s, action, now))
+            refuse_unless(lambda: actions.check_meeting_decision(self.s, action, now))
             self._handled(action.request_id)
             stage = Stage.DIRECTOR_MEETING
             detail = {
@@ -343,14 +356,14 @@ class RecognitionWorkflow:
 
     @meeting_decision.validator
     def _validate_meeting_decision(self, action: MeetingDecision) -> None:
-        self._validate(lambda: actions.check_meeting_decision(self.s, action, workflow.now()))
+        refuse_unless(lambda: actions.check_meeting_decision(self.s, action, workflow.now()))
 
     @workflow.update
     async def file_objection(self, filing: ObjectionFiling) -> int:
         """A written, real-name objection during the notice; returns its number."""
         async with self.lock:
             now = workflow.now()
-            self._validate(lambda: actions.check_objection(self.s, filing, now))
+            refuse_unless(lambda: actions.check_objection(self.s, filing, now))
             self._handled(filing.request_id)
             objection = Objection(
                 number=len(self.s.objections) + 1,
@@ -377,13 +390,13 @@ class RecognitionWorkflow:
 
     @file_objection.validator
     def _validate_file_objection(self, filing: ObjectionFiling) -> None:
-        self._validate(lambda: actions.check_objection(self.s, filing, workflow.now()))
+        refuse_unless(lambda: actions.check_objection(self.s, filing, workflow.now()))
 
     @workflow.update
     async def resolve_objection(self, action: ObjectionResolution) -> ActionResult:
         """Staff uphold an objection (the application is rejected) or dismiss it."""
         async with self.lock:
-            self._validate(lambda: actions.check_objection_resolution(self.s, action))
+            refuse_unless(lambda: actions.check_objection_resolution(self.s, action))
             self._handled(action.request_id)
             objection = next(o for o in self.s.objections if o.number == action.objection_no)
             objection.status = "upheld" if action.upheld else "dismissed"
@@ -411,13 +424,13 @@ class RecognitionWorkflow:
 
     @resolve_objection.validator
     def _validate_resolve_objection(self, action: ObjectionResolution) -> None:
-        self._validate(lambda: actions.check_objection_resolution(self.s, action))
+        refuse_unless(lambda: actions.check_objection_resolution(self.s, action))
 
     @workflow.update
     async def withdraw(self, action: Withdrawal) -> ActionResult:
         """The applicant may withdraw at any stage before recognition."""
         async with self.lock:
-            self._validate(lambda: actions.check_withdrawal(self.s, action))
+            refuse_unless(lambda: actions.check_withdrawal(self.s, action))
             self._handled(action.request_id)
             from_stage = self.s.stage
             await self._decide(
@@ -439,7 +452,7 @@ class RecognitionWorkflow:
 
     @withdraw.validator
     def _validate_withdraw(self, action: Withdrawal) -> None:
-        self._validate(lambda: actions.check_withdrawal(self.s, action))
+        refuse_unless(lambda: actions.check_withdrawal(self.s, action))
 
     @workflow.signal
     def calendar_loaded(self) -> None:
@@ -452,16 +465,8 @@ class RecognitionWorkflow:
 
     # ------------------------------------------------------------------ helpers
 
-    def _validate(self, check: Callable[[], None]) -> None:
-        try:
-            check()
-        except ActionRefused as refused:
-            raise ApplicationError(
-                str(refused), type="ActionRefused", non_retryable=True
-            ) from refused
-
     def _handled(self, request_id: str) -> None:
-        self.s.handled_requests = [*self.s.handled_requests, request_id][-HANDLED_REQUESTS_KEPT:]
+        self.s.handled_requests = remember_request(self.s.handled_requests, request_id)
 
     def _result(self) -> ActionResult:
         return ActionResult(stage=self.s.stage, message=STAGE_ZH[self.s.stage])
@@ -572,12 +577,7 @@ class RecognitionWorkflow:
                 **context,
             },
         )
-        await workflow.execute_activity_method(
-            EmailActivities.send_notices,
-            NoticeBatch(notices=[notice]),
-            start_to_close_timeout=SHORT,
-            retry_policy=MAIL_RETRY,
-        )
+        await send(notice)
 
     async def _notify_alliance(self, purpose: Purpose, period: str, **context) -> None:
         await self._notify(
@@ -604,14 +604,6 @@ class RecognitionWorkflow:
         workflow.upsert_search_attributes(
             [NEXT_DEADLINE.value_set(deadline) if deadline else NEXT_DEADLINE.value_unset()]
         )
-
-    async def _wait_until(self, instant: datetime, done: Callable[[], bool]) -> bool:
-        """Wait for `done` or `instant`, whichever is first; True when `done` came true."""
-        remaining = instant - workflow.now()
-        if remaining > timedelta(0):
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(done, timeout=remaining)
-        return done()
 
     # ---- time limits in working days
 
@@ -673,7 +665,7 @@ class RecognitionWorkflow:
                 due = clock.reminder_at
             else:
                 due = clock.deadline + repeat * clock.escalations_sent
-            if await self._wait_until(due, done):
+            if await wait_until(due, done):
                 return
             async with self.lock:
                 if done():
@@ -773,7 +765,7 @@ class RecognitionWorkflow:
                 )
             self.calendar_loaded = False
             recheck = workflow.now() + timedelta(hours=self.s.rules.calendar_recheck_hours)
-            await self._wait_until(recheck, lambda: self.calendar_loaded or left())
+            await wait_until(recheck, lambda: self.calendar_loaded or left())
         return None
 
 
@@ -785,3 +777,20 @@ def _stage_days(rules: ProcedureRules, stage: Stage) -> int:
         Stage.DIRECTOR_MEETING: rules.director_meeting_days,
         Stage.PUBLIC_NOTICE: rules.objection_resolution_days,
     }[stage]
+
+
+def term_state_after(procedure: ProcedureState, now: datetime) -> TermState:
+    """The first term of a just-recognised alliance: five years from recognition."""
+    app, recognition = procedure.application, procedure.recognition
+    return TermState(
+        alliance_code=procedure.alliance_code,
+        alliance_name=app.alliance_name,
+        district=app.district,
+        lead_unit=app.lead_unit,
+        members=app.members,
+        contacts=app.contacts,
+        term_start=recognition.recognised_on,
+        term_end=recognition.valid_until,
+        tracking_from=now,
+        rules=procedure.term_rules,
+    )

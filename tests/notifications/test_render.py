@@ -10,6 +10,9 @@ COMMON = {
     "alliance_code": "91210300MA0QC1234X",
     "district": "haicheng",
     "district_name": "海城市",
+    "term_no": 1,
+    "term_start": "2026-10-12",
+    "term_end": "2031-10-11",
 }
 
 CONTEXTS: dict[Purpose, dict] = {
@@ -62,6 +65,88 @@ CONTEXTS: dict[Purpose, dict] = {
         "year": 2027,
         "step_name": "公示",
         "load_command": "python -m admin.cli calendar load 2027",
+    },
+    Purpose.TERM_STARTED: {
+        "report_years": ["2027", "2028", "2029", "2030"],
+        "midterm_opens": "2028-10-12T01:00:00+00:00",
+        "final_opens": "2030-10-12T01:00:00+00:00",
+    },
+    Purpose.REPORT_REMINDER: {"year": 2026, "due": "2026-12-31T15:59:59+00:00", "days_left": 30},
+    Purpose.REPORT_OVERDUE: {"year": 2026, "due": "2026-12-31T15:59:59+00:00"},
+    Purpose.REPORT_ESCALATION: {"year": 2026, "due": "2026-12-31T15:59:59+00:00"},
+    Purpose.REPORT_FINAL_REMINDER: {"year": 2026, "due": "2026-12-31T15:59:59+00:00"},
+    Purpose.REPORT_RECEIVED: {
+        "year": 2026,
+        "submitted_at": "2027-01-05T02:30:00+00:00",
+        "late": True,
+    },
+    Purpose.REPORT_RETURNED: {
+        "year": 2026,
+        "reasons": "年度创新资源统计中研发投入数据缺少佐证材料。",
+        "resubmit_by": "2027-01-20T09:59:59+00:00",
+    },
+    Purpose.REPORT_ACCEPTED: {"year": 2026},
+    Purpose.REPORT_RESUBMISSION_OVERDUE: {
+        "year": 2026,
+        "resubmit_by": "2027-01-20T09:59:59+00:00",
+    },
+    Purpose.ASSESSMENT_OPENED: {
+        "assessment": "midterm",
+        "assessment_name": "期中考核评估",
+        "materials_due": "2028-11-30T09:59:59+00:00",
+    },
+    Purpose.ASSESSMENT_REMINDER: {
+        "assessment": "midterm",
+        "assessment_name": "期中考核评估",
+        "materials_due": "2028-11-30T09:59:59+00:00",
+        "days_left": 7,
+    },
+    Purpose.ASSESSMENT_OVERDUE: {
+        "assessment_name": "期中考核评估",
+        "materials_due": "2028-11-30T09:59:59+00:00",
+    },
+    Purpose.ASSESSMENT_RESULT_OVERDUE: {
+        "assessment_name": "期中考核评估",
+        "materials_due": "2028-11-30T09:59:59+00:00",
+    },
+    Purpose.ASSESSMENT_RESULT: {
+        "assessment_name": "期中考核评估",
+        "grade": "good",
+        "grade_name": "良好",
+        "opinion": "联盟运行规范，协同攻关成效明显。",
+    },
+    Purpose.WARNING: {
+        "assessment_name": "期中考核评估",
+        "opinion": "联盟协同创新机制未有效运行。",
+        "rectification_due": "2029-03-31T09:59:59+00:00",
+    },
+    Purpose.RECTIFICATION_NOTICE: {
+        "opinion": "一、完善联盟协议；\n二、落实联合攻关项目。",
+        "rectification_due": "2029-03-31T09:59:59+00:00",
+    },
+    Purpose.RECTIFICATION_REMINDER: {
+        "rectification_due": "2029-03-31T09:59:59+00:00",
+        "days_left": 15,
+    },
+    Purpose.RECTIFICATION_OVERDUE: {"rectification_due": "2029-03-31T09:59:59+00:00"},
+    Purpose.RECTIFICATION_RESULT: {
+        "passed": False,
+        "reason": "联合攻关项目尚未落实。",
+        "extended_due": "2029-06-30T09:59:59+00:00",
+    },
+    Purpose.REVOKED: {"reason": "整改期满仍不合格。", "revoked_on": "2029-07-15"},
+    Purpose.RENEWED: {
+        "new_term_start": "2031-10-12",
+        "new_term_end": "2036-10-11",
+        "certificate_serial": "ASLM-2031-003",
+        "approval_document_number": "鞍科批〔2031〕5号",
+    },
+    Purpose.TERM_ENDING: {"days_left": 30},
+    Purpose.TERM_EXTENDED: {"extended_until": "2032-01-31", "reason": "期末综合评估尚在进行。"},
+    Purpose.EXPIRED: {"reason": ""},
+    Purpose.MEMBERSHIP_CHANGED: {
+        "members": ["鞍钢集团有限公司", "辽宁科技大学", "海城市镁质材料研究所"],
+        "note": "新增海城市镁质材料研究所。",
     },
 }
 
@@ -228,3 +313,95 @@ def test_a_line_break_in_a_name_never_reaches_the_subject_header():
         Purpose.PROGRESS, "zh-CN", context(Purpose.PROGRESS, alliance_name="甲联盟\r\nBcc: x@y")
     )
     assert "\n" not in email.subject and "\r" not in email.subject
+
+
+@pytest.mark.parametrize(
+    ("locale", "due", "days_left"),
+    [("zh-CN", "2026年12月31日 23:59", "还有30天"), ("en", "31 December 2026", "30 day(s)")],
+)
+def test_report_reminder_shows_the_due_date_and_the_days_left(locale, due, days_left):
+    email = render(Purpose.REPORT_REMINDER, locale, context(Purpose.REPORT_REMINDER))
+
+    for part in (email.text, email.html):
+        assert due in part
+        assert days_left in part
+
+
+@pytest.mark.parametrize("late", [True, False])
+def test_report_receipt_says_late_only_when_late(late):
+    email = render(Purpose.REPORT_RECEIVED, "zh-CN", context(Purpose.REPORT_RECEIVED, late=late))
+    assert ("已标注为逾期报送" in email.text) is late
+
+
+# The sample extended_due, 2029-06-30 17:59 Beijing time, as each locale shows it.
+EXTENDED_DUE_SHOWN = [("zh-CN", "2029年6月30日"), ("en", "30 June 2029")]
+
+
+@pytest.mark.parametrize(("locale", "new_date"), EXTENDED_DUE_SHOWN)
+def test_rectification_result_with_an_extension_shows_the_new_deadline(locale, new_date):
+    email = render(Purpose.RECTIFICATION_RESULT, locale, context(Purpose.RECTIFICATION_RESULT))
+
+    for part in (email.text, email.html):
+        assert new_date in part
+
+
+@pytest.mark.parametrize(("locale", "new_date"), EXTENDED_DUE_SHOWN)
+@pytest.mark.parametrize("passed", [True, False])
+def test_rectification_result_without_an_extension_mentions_no_new_deadline(
+    locale, new_date, passed
+):
+    email = render(
+        Purpose.RECTIFICATION_RESULT,
+        locale,
+        context(Purpose.RECTIFICATION_RESULT, passed=passed, extended_due=None),
+    )
+
+    for part in (email.subject, email.text, email.html):
+        assert new_date not in part
+        assert "延长" not in part
+        assert "extended" not in part
+
+
+@pytest.mark.parametrize(("locale", "grade"), [("zh-CN", "良好"), ("en", "Good")])
+def test_assessment_result_shows_the_grade(locale, grade):
+    email = render(Purpose.ASSESSMENT_RESULT, locale, context(Purpose.ASSESSMENT_RESULT))
+
+    assert grade in email.subject
+    assert grade in email.text
+    assert grade in email.html
+
+
+def test_english_emails_translate_assessment_names():
+    email = render(Purpose.ASSESSMENT_OPENED, "en", context(Purpose.ASSESSMENT_OPENED))
+    assert "mid-term assessment" in email.text
+    assert "期中考核评估" not in email.text
+
+
+@pytest.mark.parametrize(
+    ("locale", "start", "end"),
+    [("zh-CN", "2031年10月12日", "2036年10月11日"), ("en", "12 October 2031", "11 October 2036")],
+)
+def test_renewal_shows_the_new_term(locale, start, end):
+    email = render(Purpose.RENEWED, locale, context(Purpose.RENEWED))
+
+    for part in (email.text, email.html):
+        assert start in part
+        assert end in part
+        assert "ASLM-2031-003" in part
+
+
+def test_term_start_lists_the_report_years_and_assessment_dates():
+    email = render(Purpose.TERM_STARTED, "zh-CN", context(Purpose.TERM_STARTED))
+
+    assert "2027年、2028年、2029年、2030年每年12月底前" in email.text
+    assert "自2028年10月12日起" in email.text
+    assert "自2030年10月12日起" in email.text
+    assert "2026年10月12日至2031年10月11日" in email.text
+    assert "年度创新资源统计。\n\n二、期中考核评估" in email.text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_expiry_without_a_reason_has_no_empty_note(locale):
+    email = render(Purpose.EXPIRED, locale, context(Purpose.EXPIRED, reason=""))
+    assert "说明：" not in email.text
+    assert "Note:" not in email.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 from email.message import EmailMessage
@@ -32,8 +32,10 @@ from domain.procedure import (
     Role,
 )
 from domain.settings import PROJECT_ROOT, Settings
+from domain.term import TermState
 from local_stack import SEARCH_ATTRIBUTES
-from workflows.recognition import RecognitionWorkflow
+from workflows.recognition import RecognitionResult, RecognitionWorkflow
+from workflows.term import TermWorkflow
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
 HISTORIES = PROJECT_ROOT / "tests" / "histories"
@@ -68,6 +70,7 @@ class Bureau:
     env: WorkflowEnvironment
     settings: Settings
     smtp: object  # tests.support.smtp_server.RecordingSmtpServer
+    procedure_runs: dict[str, str] = field(default_factory=dict)
 
     @property
     def client(self) -> Client:
@@ -75,16 +78,32 @@ class Bureau:
 
     async def submit(self, application: Application | None = None) -> str:
         application = application or sample_application()
-        await submit_application(
+        handle = await submit_application(
             self.client,
             self.settings,
             application,
             Actor(name=application.lead_unit, role=Role.APPLICANT),
         )
+        self.procedure_runs[application.alliance_code()] = handle.result_run_id
         return application.alliance_code()
 
+    async def track(self, code: str) -> None:
+        """Remember the procedure run of an alliance submitted some other way (the CLI)."""
+        described = await self.client.get_workflow_handle(workflow_id_for(code)).describe()
+        self.procedure_runs[code] = described.run_id
+
     def handle(self, code: str) -> WorkflowHandle:
-        return self.client.get_workflow_handle_for(RecognitionWorkflow.run, workflow_id_for(code))
+        """The recognition procedure's own run (the id moves on to the term afterwards)."""
+        return self.client.get_workflow_handle_for(
+            RecognitionWorkflow.run, workflow_id_for(code), run_id=self.procedure_runs.get(code)
+        )
+
+    def term_handle(self, code: str) -> WorkflowHandle:
+        """The workflow id's latest run: the term, once the alliance is recognised."""
+        return self.client.get_workflow_handle_for(TermWorkflow.run, workflow_id_for(code))
+
+    async def term_state(self, code: str) -> TermState:
+        return await self.term_handle(code).query(TermWorkflow.state)
 
     async def result(self, code: str, step: timedelta = timedelta(hours=6)):
         """The workflow's result, moving simulated time on until it has ended.
@@ -92,10 +111,14 @@ class Bureau:
         Time is skipped explicitly: after an update the time-skipping server does not
         always skip on its own while a client waits for a result.
         """
-        handle = self.handle(code)
         for _ in range(4 * 365):
-            if (await self.state(code)).stage in FINAL_STAGES:
-                return await handle.result()
+            state = await self.state(code)
+            if state.stage in FINAL_STAGES:
+                # A recognised procedure continues as new into the term, so its outcome
+                # is read from its final state rather than from a result.
+                return RecognitionResult(
+                    alliance_code=code, stage=state.stage, recognition=state.recognition
+                )
             await self.env.sleep(step)
         raise AssertionError(f"workflow of {code} still running after a simulated year")
 

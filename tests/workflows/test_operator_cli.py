@@ -68,6 +68,7 @@ async def test_staff_take_the_sample_to_a_certificate_from_the_command_line(oper
     app = sample_application()
     code = app.alliance_code()
     assert (await run(starter.app, "submit", SAMPLES / "application-sample.yaml")).exit_code == 0
+    await bureau.track(code)
 
     wrong = await run(cli.app, "review", code, "recommend", "--as", "王审查", "--district", "tiexi")
     assert wrong.exit_code == 1 and "只有" in wrong.output
@@ -142,7 +143,7 @@ async def test_staff_take_the_sample_to_a_certificate_from_the_command_line(oper
     assert f"{state.notice.start} 至 {state.notice.end}" in shown.output
 
     result = await bureau.result(code)
-    listed = await run(cli.app, "list", "--status", "recognised")
+    listed = await run(cli.app, "list", "--status", "active")
     assert code in listed.output and result.recognition.certificate_serial in listed.output
     pdf = tmp_path / "certificate.pdf"
     exported = await run(cli.app, "certificate", code, "--out", pdf)

@@ -58,7 +58,41 @@ async def test_sample_application_goes_from_submission_to_certificate(bureau_eac
     assert len(pdf) == 1
     pdf_text = PdfReader(BytesIO(pdf[0].get_content())).pages[0].extract_text()
     assert app.alliance_name in pdf_text
-    assert district_inbox[0] in recognised[0]["To"]
+    alliance_inbox = set(app.recipient_emails())
+    assert set(recognised[0]["To"].split(", ")) == alliance_inbox | set(district_inbox)
+
+    # Article 11: the same workflow id now carries the five-year term.
+    started = await bureau.wait_for_mail("term_started")
+    assert set(started[0]["To"].split(", ")) == alliance_inbox
+    term = await bureau.term_state(code)
+    assert (term.term_no, term.term_start, term.term_end) == (
+        1,
+        final.recognition.recognised_on,
+        final.recognition.valid_until,
+    )
+
+    recipients = {
+        "application_received": alliance_inbox,
+        "progress": alliance_inbox,
+        "notice_published": alliance_inbox,
+        "term_started": alliance_inbox,
+    }
+    purposes = [m["X-Alliance-Notice-Key"].split(":")[2] for m in bureau.mails()]
+    assert sorted(purposes) == sorted(
+        ["application_received", "notice_published", "recognised", "term_started"]
+        + ["action_requested"] * 3
+        + ["progress"] * 2
+    )
+    for message in bureau.mails():
+        purpose = message["X-Alliance-Notice-Key"].split(":")[2]
+        if purpose in recipients:
+            assert set(message["To"].split(", ")) == recipients[purpose], purpose
+    asked = [set(m["To"].split(", ")) for m in bureau.mails("action_requested")]
+    assert asked == [
+        set(district_inbox),
+        set(bureau.settings.expert_organiser_emails),
+        set(bureau.settings.staff_emails) | set(bureau.settings.director_clerk_emails),
+    ]
 
     with session_scope(bureau.settings.registry_url()) as session:
         alliance = session.get(Alliance, code)
@@ -68,7 +102,7 @@ async def test_sample_application_goes_from_submission_to_certificate(bureau_eac
             .order_by(AuditEntry.id)
         ).all()
         documents = session.exec(select(Document).where(Document.alliance_code == code)).all()
-    assert alliance.status == "recognised"
+    assert (alliance.status, alliance.term_no, alliance.term_end) == ("active", 1, term.term_end)
     assert alliance.certificate_serial == final.recognition.certificate_serial
     assert actions == [
         "submitted",
@@ -77,6 +111,7 @@ async def test_sample_application_goes_from_submission_to_certificate(bureau_eac
         "director_meeting.approve",
         "public_notice.published",
         "recognised",
+        "term.started",
     ]
     assert len(documents) == 1
     await bureau.keep_history(code, "recognised")
