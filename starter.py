@@ -22,11 +22,11 @@ from admin.procedure_client import ProcedureActionFailed, submit_application
 from admin.provincial_import import ImportFileInvalid, import_provincial_csv
 from admin.terminal import console, load_application_or_exit, refuse
 from domain.application import Application
-from domain.procedure import Actor, Role
+from domain.procedure import MAY_APPLY_FROM, Actor, Role, status_zh
 from domain.settings import PROJECT_ROOT, Settings, get_settings
 from registry.calendar_store import CalendarFileInvalid
 from registry.database import session_scope, upgrade_schema
-from registry.tables import ApplicationVersion
+from registry.tables import Alliance, ApplicationVersion
 from worker import connect
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
@@ -43,7 +43,14 @@ async def submit(
 ) -> str:
     """Open the recognition procedure of a checked application; returns the workflow id."""
     upgrade_schema(settings.registry_url())
+    code = application.alliance_code()
     with session_scope(settings.registry_url()) as session:
+        registered = session.get(Alliance, code)
+        if registered is not None and registered.status not in MAY_APPLY_FROM:
+            raise ProcedureActionFailed(
+                f"联盟 {code}（{registered.name}）当前状态为“{status_zh(registered.status)}”，"
+                f"不能重新申请认定 (the alliance is {registered.status}; it cannot apply now)"
+            )
         latest = session.exec(
             select(func.max(ApplicationVersion.version)).where(
                 ApplicationVersion.alliance_code == application.alliance_code()

@@ -28,7 +28,7 @@ from domain.procedure import (
     Stage,
     Withdrawal,
 )
-from domain.shanghai_time import end_of_day, local_date, start_of_day
+from domain.shanghai_time import local_date
 
 
 def _require_stage(state: ProcedureState, *stages: Stage) -> None:
@@ -74,6 +74,11 @@ def _require_same_alliance(old: Application, new: Application) -> None:
         raise ActionRefused(
             "补正申请的发起单位必须与原申请相同（统一社会信用代码一致）",
             "a corrected application must keep the same lead unit (credit code)",
+        )
+    if new.district != old.district:
+        raise ActionRefused(
+            f"补正申请不能改变所属区县（原为{DISTRICT_ZH[old.district]}），如需变更请撤回后重新申请",
+            "a corrected application must stay in its district; withdraw and apply again",
         )
 
 
@@ -132,8 +137,9 @@ def check_objection(state: ProcedureState, filing: ObjectionFiling, now: datetim
         raise ActionRefused(
             "该联盟目前不在公示期，不受理异议", "this alliance is not on public notice"
         )
-    if not start_of_day(notice.start) <= now <= end_of_day(notice.end):
-        when = "公示尚未开始" if now < start_of_day(notice.start) else "公示期已结束"
+    today = local_date(now)  # the whole last day counts, to its last instant
+    if not notice.start <= today <= notice.end:
+        when = "公示尚未开始" if today < notice.start else "公示期已结束"
         raise ActionRefused(
             f"异议须在公示期内（{notice.start}至{notice.end}）提出，{when}",
             f"objections are accepted only during the notice, {notice.start} to {notice.end}",

@@ -51,6 +51,10 @@ def status_zh(status: str) -> str:
     return status
 
 
+# An alliance may apply (again) when it has no record or its last procedure or term ended.
+MAY_APPLY_FROM = frozenset({"rejected", "withdrawn", "expired", "revoked"})
+
+
 FINAL_STAGES = frozenset({Stage.RECOGNISED, Stage.REJECTED, Stage.WITHDRAWN})
 
 

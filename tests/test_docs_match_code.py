@@ -34,7 +34,9 @@ def test_readme_names_no_setting_that_does_not_exist():
     assert documented - _setting_names() - tooling == set()
 
 
-@pytest.mark.parametrize(("prefix", "model"), [("RULES", ProcedureRules), ("TERM_RULES", TermRules)])
+@pytest.mark.parametrize(
+    ("prefix", "model"), [("RULES", ProcedureRules), ("TERM_RULES", TermRules)]
+)
 def test_readme_rule_defaults_match_the_code(prefix, model):
     for name, field in model.model_fields.items():
         row = re.search(rf"`ALLIANCE_{prefix}__{name.upper()}` \| `([^`]+)`", README)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -110,7 +110,7 @@ class RecognitionWorkflow:
         )
         self.submitted_by = inp.submitted_by
         self.lock = asyncio.Lock()
-        self.calendar_loaded = False
+        self.calendar_signalled = False
 
     # ------------------------------------------------------------------ the procedure
 
@@ -257,6 +257,7 @@ class RecognitionWorkflow:
     @workflow.update
     async def district_review(self, action: DistrictReview) -> ActionResult:
         """9.2 审查推荐: recommend, return for correction, or reject."""
+        await self._submission_recorded()
         async with self.lock:
             refuse_unless(lambda: actions.check_district_review(self.s, action))
             self._handled(action.request_id)
@@ -277,6 +278,7 @@ class RecognitionWorkflow:
     @workflow.update
     async def resubmit(self, action: Resubmission) -> ActionResult:
         """The applicant's corrected application; both versions are kept."""
+        await self._submission_recorded()
         async with self.lock:
             refuse_unless(lambda: actions.check_resubmission(self.s, action))
             self._handled(action.request_id)
@@ -307,6 +309,7 @@ class RecognitionWorkflow:
     @workflow.update
     async def expert_review(self, action: ExpertReview) -> ActionResult:
         """9.3 专家评审 by the commissioned third party: panel, scores, opinions, pass or fail."""
+        await self._submission_recorded()
         async with self.lock:
             refuse_unless(lambda: actions.check_expert_review(self.s, action))
             self._handled(action.request_id)
@@ -336,6 +339,7 @@ class RecognitionWorkflow:
     @workflow.update
     async def meeting_decision(self, action: MeetingDecision) -> ActionResult:
         """9.4 局长办公会: approval opens the public notice; rejection ends the procedure."""
+        await self._submission_recorded()
         async with self.lock:
             now = workflow.now()
             refuse_unless(lambda: actions.check_meeting_decision(self.s, action, now))
@@ -361,6 +365,7 @@ class RecognitionWorkflow:
     @workflow.update
     async def file_objection(self, filing: ObjectionFiling) -> int:
         """A written, real-name objection during the notice; returns its number."""
+        await self._submission_recorded()
         async with self.lock:
             now = workflow.now()
             refuse_unless(lambda: actions.check_objection(self.s, filing, now))
@@ -395,6 +400,7 @@ class RecognitionWorkflow:
     @workflow.update
     async def resolve_objection(self, action: ObjectionResolution) -> ActionResult:
         """Staff uphold an objection (the application is rejected) or dismiss it."""
+        await self._submission_recorded()
         async with self.lock:
             refuse_unless(lambda: actions.check_objection_resolution(self.s, action))
             self._handled(action.request_id)
@@ -429,6 +435,7 @@ class RecognitionWorkflow:
     @workflow.update
     async def withdraw(self, action: Withdrawal) -> ActionResult:
         """The applicant may withdraw at any stage before recognition."""
+        await self._submission_recorded()
         async with self.lock:
             refuse_unless(lambda: actions.check_withdrawal(self.s, action))
             self._handled(action.request_id)
@@ -457,13 +464,17 @@ class RecognitionWorkflow:
     @workflow.signal
     def calendar_loaded(self) -> None:
         """An operator loaded a holiday year: a step waiting for it re-checks now."""
-        self.calendar_loaded = True
+        self.calendar_signalled = True
 
     @workflow.query
     def state(self) -> ProcedureState:
         return self.s
 
     # ------------------------------------------------------------------ helpers
+
+    async def _submission_recorded(self) -> None:
+        """An update may arrive before `run` has recorded the submission; act after it."""
+        await workflow.wait_condition(lambda: self.s.submission_recorded)
 
     def _handled(self, request_id: str) -> None:
         self.s.handled_requests = remember_request(self.s.handled_requests, request_id)
@@ -716,11 +727,9 @@ class RecognitionWorkflow:
     async def _notice_window(self) -> NoticeWindow:
         approval = self.s.decisions[-1]
         requested = approval.detail.get("notice_start")
-        earliest = (
-            datetime.fromisoformat(requested).date()
-            if requested
-            else local_date(workflow.now()) + timedelta(days=1)
-        )
+        tomorrow = local_date(workflow.now()) + timedelta(days=1)
+        # A requested start already behind us (the calendar was missing) moves to tomorrow.
+        earliest = max(date.fromisoformat(requested), tomorrow) if requested else tomorrow
         return await workflow.execute_activity_method(
             CalendarActivities.plan_public_notice,
             PublicNoticeRequest(earliest_start=earliest),
@@ -734,6 +743,7 @@ class RecognitionWorkflow:
         the year (the `calendar_loaded` signal) or the periodic re-check finds it.
         """
         while not left():
+            self.calendar_signalled = False  # a signal from here on means: look again
             try:
                 result = await plan()
                 self.s.missing_calendar_year = None
@@ -763,9 +773,8 @@ class RecognitionWorkflow:
                     step_name=step_name,
                     load_command=f"alliance-admin calendar load <{year}年节假日安排文件.yaml>",
                 )
-            self.calendar_loaded = False
             recheck = workflow.now() + timedelta(hours=self.s.rules.calendar_recheck_hours)
-            await wait_until(recheck, lambda: self.calendar_loaded or left())
+            await wait_until(recheck, lambda: self.calendar_signalled or left())
         return None
 
 

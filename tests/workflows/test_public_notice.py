@@ -106,18 +106,21 @@ async def test_objection_dismissed_during_the_window_still_waits_for_its_end(bur
 
 async def test_objection_before_or_after_the_window_is_refused(bureau):
     code, notice = await _on_notice(bureau)
-    with pytest.raises(ProcedureActionFailed, match="异议须在公示期内"):
+    with pytest.raises(ProcedureActionFailed, match="公示尚未开始"):
         await bureau.act(code, "file_objection", _objection())
     await _sleep_until(bureau, end_of_day(notice.end) - timedelta(minutes=5))
     assert await bureau.act(code, "file_objection", _objection("最后时刻的异议")) == 1
-    await _resolve(bureau, code, upheld=False, reason="不属实")
+    # The open objection keeps the procedure at the notice after the window has closed.
     await bureau.sleep(timedelta(minutes=10))
-    with pytest.raises(ProcedureActionFailed):
+    with pytest.raises(ProcedureActionFailed, match="公示期已结束"):
         await bureau.act(code, "file_objection", _objection("太晚的异议"))
+    state = await bureau.state(code)
+    assert state.stage == Stage.PUBLIC_NOTICE
+    assert [o.text for o in state.objections] == ["最后时刻的异议"]
+    await _resolve(bureau, code, upheld=False, reason="不属实")
     result = await bureau.result(code)
     assert result.stage == Stage.RECOGNISED
     await bureau.keep_history(code, "objection_late_refused")
-    assert [o.text for o in (await bureau.state(code)).objections] == ["最后时刻的异议"]
 
 
 async def test_unresolved_objection_is_escalated_to_staff(bureau):

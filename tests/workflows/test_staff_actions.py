@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -246,3 +247,50 @@ async def test_applicant_withdraws_before_recognition_and_later_actions_are_refu
     with session_scope(bureau.settings.registry_url()) as session:
         assert session.get(Alliance, code).status == "withdrawn"
     await bureau.keep_history(code, "withdrawn")
+
+
+async def test_an_action_sent_before_the_worker_runs_waits_for_the_submission(
+    env, sqlite_url, smtp_server, tmp_path
+):
+    """A district review queued before any worker has run still acts after the receipt."""
+    from tests.support.calendars import prepare_calendar
+    from tests.support.smtp_fixture import settings_for
+    from tests.support.temporal import Bureau
+    from worker import build_worker
+
+    settings = settings_for(smtp_server, sqlite_url, tmp_path)
+    prepare_calendar(sqlite_url)
+    bureau = Bureau(env=env, settings=settings, smtp=smtp_server)
+    app = sample_application()
+    code = await bureau.submit(app)
+    queued = asyncio.create_task(bureau.recommend(code, app.district))
+    await asyncio.sleep(0.5)
+    async with build_worker(env.client, settings):
+        await asyncio.wait_for(queued, 30)
+        state = await bureau.state(code)
+        assert state.submission_recorded and state.stage == Stage.EXPERT_REVIEW
+        with session_scope(settings.registry_url()) as session:
+            actions = session.exec(
+                select(AuditEntry.action)
+                .where(AuditEntry.alliance_code == code)
+                .order_by(AuditEntry.id)
+            ).all()
+        assert actions[:2] == ["submitted", "district_review.recommend"]
+
+
+async def test_a_corrected_application_may_not_move_to_another_district(bureau):
+    app = sample_application()
+    code = await bureau.submit(app)
+    await bureau.act(code, "district_review", _review(app.district, ReviewOutcome.RETURN, "补正"))
+    moved = app.model_copy(deep=True)
+    moved.district = _other_district(app.district)
+    with pytest.raises(ProcedureActionFailed, match="不能改变所属区县"):
+        await bureau.act(
+            code,
+            "resubmit",
+            Resubmission(
+                request_id=new_id(),
+                actor=Actor(name=app.lead_unit, role=Role.APPLICANT),
+                application=moved,
+            ),
+        )
