@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -18,8 +19,13 @@ from temporalio.client import Client
 
 from admin.demo import DemoStopped
 from admin.demo import main as run_demo
-from admin.procedure_client import ProcedureActionFailed, submit_application
-from admin.provincial_import import ImportFileInvalid, import_provincial_csv
+from admin.procedure_client import ProcedureActionFailed, start_term, submit_application
+from admin.provincial_import import (
+    ImportFileInvalid,
+    ProvincialAlliance,
+    import_provincial_csv,
+    term_state_for,
+)
 from admin.terminal import console, load_application_or_exit, refuse
 from domain.application import Application
 from domain.procedure import MAY_APPLY_FROM, Actor, Role, status_zh
@@ -81,6 +87,21 @@ def submit_command(
     console.print(f"[green]已受理[/green] workflow id: [bold]{workflow_id}[/bold]")
 
 
+async def start_terms(
+    settings: Settings, alliances: list[ProvincialAlliance], client: Client | None = None
+) -> int:
+    """Start the five-year term of each imported alliance whose term is not yet running."""
+    client = client or await connect(settings)
+    started = 0
+    for alliance in alliances:
+        try:
+            await start_term(client, settings, term_state_for(alliance, datetime.now(UTC)))
+            started += 1
+        except ProcedureActionFailed:
+            continue  # started by an earlier import
+    return started
+
+
 @app.command("import-provincial")
 def import_provincial_command(
     path: Path = typer.Argument(
@@ -101,10 +122,20 @@ def import_provincial_command(
         except ImportFileInvalid as invalid:
             progress.stop()
             raise refuse(str(invalid)) from invalid
+    try:
+        started = asyncio.run(start_terms(settings, report.alliances)) if report.alliances else 0
+    except RuntimeError as unreachable:  # the client could not connect
+        console.print(
+            f"[red]已写入登记库，但无法连接流程服务 {settings.temporal_address}，认定期流程未启动；"
+            f"服务恢复后重新运行本命令即可 (registry written; Temporal unreachable, terms not"
+            f" started: run this command again once it is up)[/red] {unreachable}"
+        )
+        raise typer.Exit(3) from unreachable
     console.print(
-        f"导入 {report.imported} 个，已存在跳过 {report.skipped} 个，拒绝 {len(report.rejected)} 行"
+        f"导入 {report.imported} 个，已存在跳过 {report.skipped} 个，"
+        f"拒绝 {len(report.rejected)} 行，启动认定期流程 {started} 个"
         f" (imported {report.imported}, already present {report.skipped},"
-        f" rejected {len(report.rejected)})"
+        f" rejected {len(report.rejected)}, terms started {started})"
     )
     for line, reason in report.rejected:
         console.print(f"  [red]第 {line} 行 (line {line}):[/red] {reason}")

@@ -55,6 +55,12 @@ def resolve_recipients(notice: Notice, settings: Settings) -> list[str]:
     return list(unique.values())
 
 
+def _temporal_now() -> datetime:
+    """Temporal's clock for this attempt: real time in production, simulated time in a
+    rehearsal or test on the time-skipping server, so dates in mail match the workflow's."""
+    return activity.info().current_attempt_scheduled_time.astimezone(UTC)
+
+
 class _Unsendable(Exception):
     """A notice that no retry can send (no recipient, broken template, missing document)."""
 
@@ -186,7 +192,7 @@ class EmailActivities:
         message["From"] = self._settings.mail_from
         message["To"] = ", ".join(recipients)
         message["Subject"] = rendered.subject
-        message["Date"] = format_datetime(datetime.now(SHANGHAI))
+        message["Date"] = format_datetime(_temporal_now().astimezone(SHANGHAI))
         message["Message-ID"] = message_id
         message[KEY_HEADER] = notice.key
         message.set_content(rendered.text)
@@ -220,7 +226,7 @@ class EmailActivities:
     def _start_attempt(
         self, notice: Notice, message_id: str, recipients: list[str], subject: str
     ) -> None:
-        now = datetime.now(UTC)
+        now = _temporal_now()
         with session_scope(self._url) as session:
             row = session.exec(select(EmailRecord).where(EmailRecord.key == notice.key)).first()
             if row is None:
@@ -246,5 +252,5 @@ class EmailActivities:
             row.status = status.value
             row.error = error
             if status == DeliveryStatus.SENT:
-                row.sent_at = datetime.now(UTC)
+                row.sent_at = _temporal_now()
             session.add(row)

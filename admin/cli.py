@@ -51,6 +51,7 @@ from registry.calendar_store import (
 from registry.database import session_scope, upgrade_schema
 from registry.tables import Alliance, AuditEntry, Certificate, DecisionRow, Document, EmailMessage
 from worker import connect
+from workflows.recognition import ActionResult
 
 app = typer.Typer(
     help="鞍山市产业技术创新战略联盟 — 运维与业务命令 (operator and staff commands)",
@@ -88,12 +89,16 @@ def _send(code: str, update: str, action) -> None:
         result = asyncio.run(go())
     except ProcedureActionFailed as failed:
         raise refuse(str(failed)) from failed
-    if isinstance(result, int):
-        console.print(f"[green]已受理[/green] 异议编号 (objection no.) {result}")
-    else:
+    if isinstance(result, ActionResult):
         console.print(
             f"[green]已办理[/green] 当前阶段 (stage): {result.message} ({result.stage.value})"
         )
+    elif isinstance(result, int):
+        console.print(f"[green]已受理[/green] 异议编号 (objection no.) {result}")
+    elif isinstance(result, TermStatus | str):
+        console.print(f"[green]已办理[/green] 状态 (status): {status_zh(str(result))} ({result})")
+    else:
+        console.print(f"[green]已办理[/green] {result}")
 
 
 # ---------------------------------------------------------------- registry views

@@ -15,9 +15,9 @@ from domain.application import Application
 from domain.procedure import Actor, ProcedureState
 from domain.rules import ProcedureRules
 from domain.settings import Settings
-from domain.term import TermState
+from domain.term import AssessmentRecord, Rectification, ReportRecord, TermState, TermStatus
 from workflows.recognition import ActionResult, RecognitionInput, RecognitionWorkflow
-from workflows.term import TermWorkflow
+from workflows.term import TermInput, TermWorkflow
 
 
 class ProcedureActionFailed(Exception):
@@ -64,15 +64,53 @@ async def submit_application(
         ) from err
 
 
-async def act(client: Client, alliance_code: str, update: str, action) -> ActionResult | int:
+async def start_term(client: Client, settings: Settings, state: TermState) -> WorkflowHandle:
+    """Start the term of an alliance recognised outside this system (article 13 import)."""
+    workflow_id = workflow_id_for(state.alliance_code)
+    try:
+        return await client.start_workflow(
+            TermWorkflow.run,
+            TermInput(state=state),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    except WorkflowAlreadyStartedError as err:
+        raise ProcedureActionFailed(
+            f"联盟 {state.alliance_code} 的流程已在运行 (already running: {workflow_id})"
+        ) from err
+
+
+# What the updates of the two workflows return, so callers get typed results.
+UPDATE_RESULTS = {
+    "file_objection": int,
+    "submit_annual_report": ReportRecord,
+    "review_annual_report": ReportRecord,
+    "submit_assessment_materials": AssessmentRecord,
+    "submit_rectification_report": Rectification,
+    "extend_rectification": Rectification,
+}
+TERM_STATUS_UPDATES = {
+    "record_assessment",
+    "recheck_rectification",
+    "revoke",
+    "extend_term",
+    "change_membership",
+}
+
+
+async def act(client: Client, alliance_code: str, update: str, action):
     """Send one staff action as an update whose id is the action's request id."""
     handle = client.get_workflow_handle(workflow_id_for(alliance_code))
+    if update == "withdraw":  # both workflows have it; each answers in its own type
+        result_type = None
+    else:
+        result_type = UPDATE_RESULTS.get(
+            update, TermStatus if update in TERM_STATUS_UPDATES else ActionResult
+        )
     try:
-        return await handle.execute_update(
-            update,
-            action,
-            id=action.request_id,
-            result_type=int if update == "file_objection" else ActionResult,
+        result = await handle.execute_update(
+            update, action, id=action.request_id, result_type=result_type
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
@@ -80,6 +118,9 @@ async def act(client: Client, alliance_code: str, update: str, action) -> Action
         raise ProcedureActionFailed(message) from err
     except RPCError as err:
         raise ProcedureActionFailed(_rpc_message(alliance_code, err)) from err
+    if isinstance(result, dict):
+        return ActionResult.model_validate(result)
+    return TermStatus(result) if isinstance(result, str) else result
 
 
 async def procedure_state(client: Client, alliance_code: str) -> ProcedureState:

@@ -31,10 +31,12 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from domain.application import MEMBER_KIND_ZH, Member, MemberKind, MemberRole
+from domain.application import MEMBER_KIND_ZH, Contact, Member, MemberKind, MemberRole
 from domain.credit_code import is_valid_credit_code
 from domain.districts import DISTRICT_ZH, District
 from domain.procedure import Role, Stage
+from domain.shanghai_time import local_date
+from domain.term import TermState, current_term, term_end_for
 from registry.database import session_scope
 from registry.tables import Alliance, AuditEntry
 from registry.tables import Member as MemberRow
@@ -66,14 +68,6 @@ class ImportFileInvalid(Exception):
     """The file as a whole cannot be imported (not CSV, missing columns); nothing was stored."""
 
 
-@dataclass
-class ImportReport:
-    imported: int = 0
-    skipped: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class ProvincialAlliance:
     """One checked row: a provincial alliance ready to be registered."""
@@ -87,6 +81,16 @@ class ProvincialAlliance:
     code: str
     contact_emails: list[str]
     members: list[Member]
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    # Every valid row, imported now or before: each needs its five-year term running.
+    alliances: list[ProvincialAlliance] = field(default_factory=list)
 
 
 def import_provincial_csv(
@@ -115,10 +119,12 @@ def import_provincial_csv(
                 problems += _registry_conflicts(session, alliance, report.codes)
                 if not problems and session.get(Alliance, alliance.code) is not None:
                     report.skipped += 1
+                    report.alliances.append(alliance)
                 elif not problems:
                     _register(session, alliance, path.name)
                     report.imported += 1
                     report.codes.append(alliance.code)
+                    report.alliances.append(alliance)
         if problems:
             report.rejected.append((line, "；".join(problems)))
         if on_progress is not None:
@@ -443,4 +449,24 @@ def _register(session: Session, alliance: ProvincialAlliance, source_name: str) 
                 "line": alliance.line,
             },
         )
+    )
+
+
+def term_state_for(alliance: ProvincialAlliance, now: datetime) -> TermState:
+    """The term an imported alliance is in today, counted from its original recognition.
+
+    Deadlines already behind `now` are skipped by the workflow, not replayed as emails.
+    """
+    term_no, start = current_term(alliance.recognised_on, local_date(now))
+    return TermState(
+        alliance_code=alliance.code,
+        alliance_name=alliance.name,
+        district=alliance.district,
+        lead_unit=alliance.lead_unit,
+        members=alliance.members,
+        contacts=[Contact(name=alliance.lead_unit, email=e) for e in alliance.contact_emails],
+        term_no=term_no,
+        term_start=start,
+        term_end=term_end_for(start),
+        tracking_from=now,
     )

@@ -245,6 +245,18 @@ def term_end_for(start: date) -> date:
     return add_years(start, TERM_YEARS) - timedelta(days=1)
 
 
+def current_term(recognised_on: date, today: date) -> tuple[int, date]:
+    """Which term an alliance recognised on `recognised_on` is in today, and its start.
+
+    Article 13 imports: a provincial alliance counts as municipal from its original
+    recognition; its terms follow on from that date, five years each.
+    """
+    number = 1
+    while add_years(recognised_on, TERM_YEARS * number) <= today:
+        number += 1
+    return number, add_years(recognised_on, TERM_YEARS * (number - 1))
+
+
 def report_due(year: int) -> datetime:
     """Article 11: the report of `year` is due before the end of December."""
     return end_of_day(date(year, 12, 31))

@@ -10,14 +10,12 @@ from typing import Any
 
 import pytest
 from sqlmodel import func, select
-from typer.testing import CliRunner
 
 from admin.provincial_import import COLUMNS, ImportFileInvalid, import_provincial_csv
 from domain.credit_code import CHARSET, complete_code
-from domain.settings import PROJECT_ROOT, get_settings
+from domain.settings import PROJECT_ROOT
 from registry.database import session_scope
 from registry.tables import Alliance, AuditEntry, Member
-from starter import app
 
 SAMPLE = PROJECT_ROOT / "samples" / "provincial-alliances.csv"
 SAMPLE_CODES = ["91210300MA0XK3T2A0", "91210300MA0R2N5JCT", "91210300MA0U9Y4HFJ"]
@@ -264,38 +262,3 @@ def test_progress_is_reported_after_every_row_ending_at_total(registry_url, mixe
     import_provincial_csv(registry_url, mixed_file, on_progress=lambda d, t: calls.append((d, t)))
 
     assert calls == [(n, 11) for n in range(1, 12)]
-
-
-@pytest.fixture
-def cli_database(registry_url, monkeypatch):
-    """starter reads the registry URL from settings, which are cached per process."""
-    monkeypatch.setenv("ALLIANCE_DATABASE_URL", registry_url)
-    get_settings.cache_clear()
-    yield registry_url
-    get_settings.cache_clear()
-
-
-def flowed(output: str) -> str:
-    """CLI output with rich's line wrapping undone."""
-    return " ".join(output.split())
-
-
-def test_import_command_exits_2_and_names_each_rejected_line(cli_database, mixed_file):
-    result = CliRunner().invoke(app, ["import-provincial", str(mixed_file)])
-
-    assert result.exit_code == 2, result.output
-    output = flowed(result.output)
-    assert "imported 3, already present 0, rejected 8" in output
-    for line in range(4, 12):
-        assert f"第 {line} 行 (line {line}):" in output
-    assert count(cli_database, Alliance.code) == 3
-
-
-def test_import_command_exits_0_when_every_row_is_imported_or_present(cli_database):
-    first = CliRunner().invoke(app, ["import-provincial", str(SAMPLE)])
-    again = CliRunner().invoke(app, ["import-provincial", str(SAMPLE)])
-
-    assert first.exit_code == 0, first.output
-    assert "imported 3, already present 0, rejected 0" in flowed(first.output)
-    assert again.exit_code == 0, again.output
-    assert "imported 0, already present 3, rejected 0" in flowed(again.output)

@@ -10,6 +10,7 @@ without bound.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
@@ -274,7 +275,7 @@ class TermWorkflow:
     @workflow.update
     async def submit_annual_report(self, action: AnnualReportSubmission) -> ReportRecord:
         """Article 11: summary, next year's plan and the innovation resource statistics."""
-        async with self.lock:
+        async with self._changing():
             refuse_unless(lambda: checks.check_report_submission(self.s, action))
             self._accept(action.request_id)
             now = workflow.now()
@@ -307,7 +308,7 @@ class TermWorkflow:
 
     @workflow.update
     async def submit_assessment_materials(self, action: AssessmentMaterials) -> AssessmentRecord:
-        async with self.lock:
+        async with self._changing():
             now = workflow.now()
             refuse_unless(lambda: checks.check_assessment_materials(self.s, action, now))
             self._accept(action.request_id)
@@ -326,7 +327,7 @@ class TermWorkflow:
 
     @workflow.update
     async def submit_rectification_report(self, action: RectificationReport) -> Rectification:
-        async with self.lock:
+        async with self._changing():
             refuse_unless(lambda: checks.check_rectification_report(self.s, action))
             self._accept(action.request_id)
             self.s.rectification.report_submitted_at = workflow.now()
@@ -341,7 +342,7 @@ class TermWorkflow:
     @workflow.update
     async def withdraw(self, action: Withdrawal) -> TermStatus:
         """The alliance leaves; its status ends and its certificate no longer holds."""
-        async with self.lock:
+        async with self._changing():
             refuse_unless(lambda: checks.check_withdrawal(self.s, action))
             self._accept(action.request_id)
             await self._finish(
@@ -364,7 +365,7 @@ class TermWorkflow:
     @workflow.update
     async def change_membership(self, action: MembershipChange) -> TermStatus:
         """Members or contacts change; article 8 must still hold."""
-        async with self.lock:
+        async with self._changing():
             refuse_unless(lambda: checks.check_membership_change(self.s, action))
             self._accept(action.request_id)
             self.s.members = action.members
@@ -395,7 +396,7 @@ class TermWorkflow:
     @workflow.update
     async def review_annual_report(self, action: AnnualReportReview) -> ReportRecord:
         """Staff accept a report or send it back; a returned report is due again in N days."""
-        async with self.lock:
+        async with self._changing():
             refuse_unless(lambda: checks.check_report_review(self.s, action))
             self._accept(action.request_id)
             record = self.s.report(action.year)
@@ -434,7 +435,7 @@ class TermWorkflow:
     async def record_assessment(self, action: AssessmentResult) -> TermStatus:
         """Article 12: record a grade; a poor mid-term warns and orders rectification,
         a passed final renews the certificate, a failed final revokes the status."""
-        async with self.lock:
+        async with self._changing():
             now = workflow.now()
             refuse_unless(lambda: checks.check_assessment_result(self.s, action, now))
             self._accept(action.request_id)
@@ -476,7 +477,7 @@ class TermWorkflow:
     async def recheck_rectification(self, action: RectificationRecheck) -> TermStatus:
         """Staff re-check the rectification: pass restores the alliance; a fail leaves
         staff to revoke, or to extend the deadline once."""
-        async with self.lock:
+        async with self._changing():
             refuse_unless(lambda: checks.check_rectification_recheck(self.s, action))
             self._accept(action.request_id)
             rectification = self.s.rectification
@@ -504,7 +505,7 @@ class TermWorkflow:
 
     @workflow.update
     async def extend_rectification(self, action: RectificationExtension) -> Rectification:
-        async with self.lock:
+        async with self._changing():
             refuse_unless(lambda: checks.check_rectification_extension(self.s, action))
             self._accept(action.request_id)
             due = end_of_day(local_date(workflow.now()) + timedelta(days=action.days))
@@ -528,7 +529,7 @@ class TermWorkflow:
     @workflow.update
     async def revoke(self, action: Revocation) -> TermStatus:
         """Staff revoke the status at any time, with a reason (取消资格)."""
-        async with self.lock:
+        async with self._changing():
             refuse_unless(lambda: checks.check_revocation(self.s, action))
             self._accept(action.request_id)
             await self._revoke(action.actor, action.reason)
@@ -541,7 +542,7 @@ class TermWorkflow:
     @workflow.update
     async def extend_term(self, action: TermExtension) -> TermStatus:
         """Staff keep the status beyond the term while the final result is outstanding."""
-        async with self.lock:
+        async with self._changing():
             now = workflow.now()
             refuse_unless(lambda: checks.check_term_extension(self.s, action, now))
             self._accept(action.request_id)
@@ -648,9 +649,17 @@ class TermWorkflow:
 
     # ------------------------------------------------------------------ helpers
 
+    @contextlib.asynccontextmanager
+    async def _changing(self):
+        """A message's change, made under the lock; the main loop recomputes once it is whole."""
+        async with self.lock:
+            try:
+                yield
+            finally:
+                self.changes += 1
+
     def _accept(self, request_id: str) -> None:
         self.s.handled_requests = remember_request(self.s.handled_requests, request_id)
-        self.changes += 1
 
     def _put_report(self, record: ReportRecord) -> None:
         self.s.reports = [r for r in self.s.reports if r.year != record.year] + [record]

@@ -183,6 +183,32 @@ class Bureau:
         await self.pass_expert_review(code)
         return code
 
+    async def recognise(self) -> str:
+        """The sample taken to recognition; returns once its five-year term has started."""
+        code = await self.at_director_meeting()
+        await self.approve_at_meeting(code)
+        await self.result(code)
+        await self.wait_for_mail("term_started")
+        await self.wait_for_term(code, lambda s: True)
+        return code
+
+    async def wait_for_term(self, code: str, check, seconds: float = 15) -> TermState:
+        """Poll the term's state (real time) until `check(state)` holds."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                state = await self.term_state(code)
+            except Exception:  # the procedure's run is still closing
+                state = None
+            if (state is not None and check(state)) or time.monotonic() > deadline:
+                return state
+            await asyncio.sleep(0.05)
+
+    async def sleep_until(self, instant: datetime) -> None:
+        remaining = instant - await self.now()
+        if remaining > timedelta(0):
+            await self.sleep(remaining)
+
     async def recommend(self, code: str, district) -> None:
         application = sample_application()
         application.district = district

@@ -45,3 +45,17 @@ async def bureau_each_db(request, env, sqlite_url, smtp_server, tmp_path):  # no
         with postgres_registry() as url:
             async with _running_bureau(env, url, smtp_server, tmp_path) as bureau:
                 yield bureau
+
+
+@pytest.fixture
+def operator_env(bureau, monkeypatch):
+    """Point the operator commands' settings at the system the test runs."""
+    from domain.settings import get_settings
+
+    monkeypatch.setenv("ALLIANCE_TEMPORAL_ADDRESS", bureau.client.service_client.config.target_host)
+    monkeypatch.setenv("ALLIANCE_DATABASE_URL", bureau.settings.registry_url())
+    monkeypatch.setenv("ALLIANCE_SMTP_PORT", str(bureau.settings.smtp_port))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield bureau
+    get_settings.cache_clear()

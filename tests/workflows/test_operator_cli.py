@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
 from pypdf import PdfReader
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
 import starter
 from admin import cli
-from domain.settings import PROJECT_ROOT, get_settings
+from domain.settings import PROJECT_ROOT
 from domain.shanghai_time import local_date
 from registry.calendar_store import loaded_years
 from registry.database import session_scope
@@ -20,18 +19,6 @@ from registry.tables import Alliance, DecisionRow
 from tests.support.temporal import sample_application
 
 SAMPLES = PROJECT_ROOT / "samples"
-
-
-@pytest.fixture
-def operator_env(bureau, monkeypatch):
-    """Point the commands' settings at the system the test runs."""
-    monkeypatch.setenv("ALLIANCE_TEMPORAL_ADDRESS", bureau.client.service_client.config.target_host)
-    monkeypatch.setenv("ALLIANCE_DATABASE_URL", bureau.settings.registry_url())
-    monkeypatch.setenv("ALLIANCE_SMTP_PORT", str(bureau.settings.smtp_port))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield bureau
-    get_settings.cache_clear()
 
 
 async def run(app, *args: str):
