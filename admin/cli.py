@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import typer
+import yaml
+from pydantic import ValidationError
 from rich.table import Table
 from sqlmodel import select
 
@@ -41,7 +43,23 @@ from domain.procedure import (
     status_zh,
 )
 from domain.settings import get_settings
-from domain.term import ASSESSMENT_ZH, ENDED, GRADE_ZH, TermStatus
+from domain.term import (
+    ASSESSMENT_ZH,
+    ENDED,
+    GRADE_ZH,
+    AnnualReportReview,
+    AnnualReportSubmission,
+    AssessmentKind,
+    AssessmentMaterials,
+    AssessmentResult,
+    Grade,
+    RectificationExtension,
+    RectificationRecheck,
+    RectificationReport,
+    Revocation,
+    TermExtension,
+    TermStatus,
+)
 from registry.calendar_store import (
     CalendarFileInvalid,
     load_year_file,
@@ -61,6 +79,12 @@ calendar_app = typer.Typer(help="节假日安排 (State Council holiday calendar
 objection_app = typer.Typer(
     help="公示异议 (objections during the public notice)", no_args_is_help=True
 )
+report_app = typer.Typer(help="年度报告 (article 11 annual reports)", no_args_is_help=True)
+assessment_app = typer.Typer(help="期中、期末考核评估 (article 12)", no_args_is_help=True)
+rectification_app = typer.Typer(help="限期整改 (rectification)", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+app.add_typer(assessment_app, name="assessment")
+app.add_typer(rectification_app, name="rectification")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(objection_app, name="objection")
 
@@ -384,7 +408,7 @@ def _date(text: str, option: str) -> date:
 def withdraw(
     code: str, actor: str = ACTOR, reason: str = typer.Option(""), request_id: str = REQUEST_ID
 ) -> None:
-    """撤回申请: the applicant withdraws before recognition."""
+    """撤回/退出: the alliance withdraws its application, or leaves during its term."""
     _send(
         code,
         "withdraw",
@@ -437,6 +461,193 @@ def resolve_objection(
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
             objection_no=number,
             upheld=upheld,
+            reason=reason,
+        ),
+    )
+
+
+# ---------------------------------------------------------------- the term (articles 11, 12)
+
+
+@report_app.command("submit")
+def submit_report(
+    code: str,
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="report .yaml or .json"),
+    actor: str = ACTOR,
+    request_id: str = REQUEST_ID,
+) -> None:
+    """提交年度报告: summary, next year's plan and resource statistics, from a file."""
+    try:
+        fields = yaml.safe_load(path.read_text(encoding="utf-8"))
+        report = AnnualReportSubmission(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.APPLICANT),
+            **fields,
+        )
+    except (yaml.YAMLError, TypeError, ValidationError) as invalid:
+        raise refuse(
+            f"{path}: 年度报告文件有误 (the report file is not valid): {invalid}"
+        ) from invalid
+    _send(code, "submit_annual_report", report)
+
+
+@report_app.command("review")
+def review_report(
+    code: str,
+    year: int,
+    actor: str = ACTOR,
+    accepted: bool = typer.Option(..., "--accept/--return"),
+    reasons: str = typer.Option("", help="required to return"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """审核年度报告: accept, or return with reasons (resubmission due in N days)."""
+    _send(
+        code,
+        "review_annual_report",
+        AnnualReportReview(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            year=year,
+            accepted=accepted,
+            reasons=reasons,
+        ),
+    )
+
+
+@assessment_app.command("materials")
+def assessment_materials(
+    code: str,
+    kind: AssessmentKind,
+    actor: str = ACTOR,
+    summary: str = typer.Option(..., help="the self-assessment or where the materials are"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """提交考核材料: the alliance hands in its mid-term or final materials."""
+    _send(
+        code,
+        "submit_assessment_materials",
+        AssessmentMaterials(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.APPLICANT),
+            kind=kind,
+            summary=summary,
+        ),
+    )
+
+
+@assessment_app.command("record")
+def assessment_record(
+    code: str,
+    kind: AssessmentKind,
+    actor: str = ACTOR,
+    grade: Grade = typer.Option(...),
+    opinion: str = typer.Option(..., help="the experts' opinion"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """记录考核结果: poor mid-term → warning and rectification; final pass renews, fail revokes."""
+    _send(
+        code,
+        "record_assessment",
+        AssessmentResult(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            kind=kind,
+            grade=grade,
+            opinion=opinion,
+        ),
+    )
+
+
+@rectification_app.command("report")
+def rectification_report(
+    code: str, actor: str = ACTOR, report: str = typer.Option(...), request_id: str = REQUEST_ID
+) -> None:
+    """提交整改报告."""
+    _send(
+        code,
+        "submit_rectification_report",
+        RectificationReport(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.APPLICANT),
+            report=report,
+        ),
+    )
+
+
+@rectification_app.command("recheck")
+def rectification_recheck(
+    code: str,
+    actor: str = ACTOR,
+    passed: bool = typer.Option(..., "--pass/--fail"),
+    reason: str = typer.Option(...),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """整改复核: pass restores the alliance; after a fail, revoke or extend once."""
+    _send(
+        code,
+        "recheck_rectification",
+        RectificationRecheck(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            passed=passed,
+            reason=reason,
+        ),
+    )
+
+
+@rectification_app.command("extend")
+def rectification_extend(
+    code: str,
+    actor: str = ACTOR,
+    days: int = typer.Option(...),
+    reason: str = typer.Option(...),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """延长整改期限 (once)."""
+    _send(
+        code,
+        "extend_rectification",
+        RectificationExtension(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            days=days,
+            reason=reason,
+        ),
+    )
+
+
+@app.command("revoke")
+def revoke(
+    code: str, actor: str = ACTOR, reason: str = typer.Option(...), request_id: str = REQUEST_ID
+) -> None:
+    """取消资格: revoke the alliance's municipal status, with a reason."""
+    _send(
+        code,
+        "revoke",
+        Revocation(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            reason=reason,
+        ),
+    )
+
+
+@app.command("extend-term")
+def extend_term(
+    code: str,
+    actor: str = ACTOR,
+    until: str = typer.Option(..., help="YYYY-MM-DD"),
+    reason: str = typer.Option(...),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """延长有效期: keep the status while the final assessment result is outstanding."""
+    _send(
+        code,
+        "extend_term",
+        TermExtension(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            until=_date(until, "--until"),
             reason=reason,
         ),
     )

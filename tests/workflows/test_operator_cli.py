@@ -170,3 +170,45 @@ async def test_loading_a_holiday_year_resumes_a_notice_waiting_for_it(operator_e
     assert "已通知 1 个办理中的流程" in loaded.output
     assert len(await bureau.wait_for_mail("notice_published")) == 1
     await bureau.sleep(timedelta(seconds=1))
+
+
+async def test_staff_and_alliance_act_on_the_term_from_the_command_line(operator_env, tmp_path):
+    import yaml
+
+    from domain.term import report_years
+
+    bureau = operator_env
+    code = await bureau.recognise()
+    year = report_years(await bureau.term_state(code))[0]
+    fields = yaml.safe_load((SAMPLES / "annual-report-sample.yaml").read_text(encoding="utf-8"))
+    report_file = tmp_path / "report.yaml"
+    report_file.write_text(yaml.safe_dump({**fields, "year": year}, allow_unicode=True), "utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("year: [1\n", encoding="utf-8")
+
+    refused = await run(cli.app, "report", "submit", code, broken, "--as", "秘书处")
+    assert refused.exit_code == 1 and "年度报告文件有误" in refused.output
+    sent = await run(cli.app, "report", "submit", code, report_file, "--as", "秘书处")
+    assert sent.exit_code == 0, sent.output
+    reviewed = await run(cli.app, "report", "review", code, year, "--as", "钱职员", "--accept")
+    assert reviewed.exit_code == 0, reviewed.output
+    shown = await run(cli.app, "show", code)
+    assert f"{year}年度报告 annual report: accepted" in shown.output
+    too_early = await run(
+        cli.app,
+        "assessment",
+        "record",
+        code,
+        "final",
+        "--as",
+        "钱职员",
+        "--grade",
+        "pass",
+        "--opinion",
+        "同意",
+    )
+    assert too_early.exit_code == 1 and "现在不能记录结果" in too_early.output
+    revoked = await run(cli.app, "revoke", code, "--as", "钱职员", "--reason", "弄虚作假")
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    listed = await run(cli.app, "list", "--status", "revoked")
+    assert code in listed.output
