@@ -26,6 +26,7 @@ from admin.provincial_import import (
     import_provincial_csv,
     term_state_for,
 )
+from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
 from admin.terminal import console, load_application_or_exit, refuse
 from domain.application import Application
 from domain.procedure import MAY_APPLY_FROM, Actor, Role, status_zh
@@ -164,6 +165,28 @@ def demo_command(
         run_demo(application, settings, holidays)
     except (DemoStopped, CalendarFileInvalid) as stopped:
         raise refuse(str(stopped)) from stopped
+
+
+@app.command("simulate")
+def simulate_command(
+    scenario: list[Scenario] = typer.Option(
+        list(Scenario), help="scenarios to rehearse side by side (default: all five)"
+    ),
+    path: Path = typer.Option(SAMPLE, exists=True, dir_okay=False, help="application file"),
+    folder: Path = typer.Option(
+        PROJECT_ROOT / "data" / "rehearsal", help="where the rehearsal keeps registry and mail"
+    ),
+) -> None:
+    """演练: recognition and five simulated years per scenario, as a dated timeline."""
+    application = load_application_or_exit(path)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    settings = get_settings().model_copy(
+        update={"data_dir": folder, "database_url": "", "smtp_port": free_port()}
+    )
+    for number, chosen in enumerate(scenario, start=1):
+        console.print(f"演练{number}: {chosen.value} — {SCENARIO_ZH[chosen]}")
+    asyncio.run(rehearse(application, list(scenario), settings, say=print))
 
 
 def free_port() -> int:

@@ -1,0 +1,364 @@
+"""The rehearsal: sample alliances through recognition and five simulated years.
+
+Runs the real workflows, activities, registry and SMTP capture on Temporal's
+time-skipping server. Staff and alliance decisions are scripted by a scenario; the
+printed timeline (every event and every email, dated in Beijing time) is read back from
+the registry, so it shows exactly what the system did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import select
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from admin.demo import (
+    expert_review,
+    meeting_decision,
+    recommendation,
+    register_search_attributes,
+    test_server_path,
+)
+from admin.procedure_client import act, submit_application, workflow_id_for
+from domain.application import Application
+from domain.credit_code import complete_code
+from domain.procedure import FINAL_STAGES, Actor, Role, status_zh
+from domain.settings import Settings
+from domain.shanghai_time import SHANGHAI, at_local
+from domain.term import (
+    ENDED,
+    AnnualReportReview,
+    AnnualReportSubmission,
+    AssessmentKind,
+    AssessmentMaterials,
+    AssessmentResult,
+    Grade,
+    RectificationRecheck,
+    RectificationReport,
+    ResourceStatistics,
+    Revocation,
+    TermState,
+    TermStatus,
+    milestones,
+    report_due,
+    report_years,
+)
+from notifications.capture_server import MailCapture
+from registry.calendar_store import loaded_years, seed_from_package
+from registry.database import session_scope, upgrade_schema
+from registry.tables import Alliance, AuditEntry, CalendarYear, EmailMessage
+from worker import build_worker
+from workflows.recognition import RecognitionWorkflow
+from workflows.term import TermWorkflow
+
+ALLIANCE = Actor(name="联盟秘书处", role=Role.APPLICANT)
+STAFF = Actor(name="市科技局联盟管理科", role=Role.BUREAU_STAFF)
+PLAIN_YEAR_SOURCE = "rehearsal: Monday–Friday, holidays not yet published"
+
+
+class Scenario(StrEnum):
+    ON_TIME = "on-time"  # every report on time, good mid-term, final passed
+    LATE_REPORT = "late-report"  # the first report late: overdue notice, escalation
+    RECTIFIED = "rectified"  # poor mid-term, rectification passed
+    REVOKED = "revoked"  # poor mid-term, rectification failed, status revoked
+    RENEWED = "renewed"  # excellent throughout, renewed into a second term
+
+
+SCENARIO_ZH = {
+    Scenario.ON_TIME: "按时报送",
+    Scenario.LATE_REPORT: "逾期报送",
+    Scenario.RECTIFIED: "期中较差·整改通过",
+    Scenario.REVOKED: "期中较差·整改未过·取消资格",
+    Scenario.RENEWED: "期末通过·续期",
+}
+
+STATISTICS = ResourceStatistics(
+    rd_spending_wan=980.0,
+    researchers=64,
+    joint_projects=5,
+    patents_applied=12,
+    patents_granted=7,
+    standards_drafted=1,
+    technology_transfers=3,
+    people_trained=90,
+)
+
+
+@dataclass
+class Step:
+    at: datetime
+    update: str
+    action: object
+    note: str
+
+
+def variant(application: Application, number: int, scenario: Scenario) -> Application:
+    """The sample under another lead-unit credit code and name, one per scenario."""
+    copy = application.model_copy(deep=True)
+    lead = copy.lead_member()
+    old_code = lead.credit_code
+    lead.credit_code = complete_code(old_code[:15] + f"{number:02d}")
+    for material in copy.materials:
+        if material.member_credit_code == old_code:
+            material.member_credit_code = lead.credit_code
+    copy.alliance_name = f"{application.alliance_name}（演练{number}：{SCENARIO_ZH[scenario]}）"
+    return copy
+
+
+def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | None:
+    """What the alliance or the bureau does next in this scenario, and when."""
+    if state.status in ENDED or state.term_no > 1:
+        return None
+    candidates: list[Step] = []
+    for year in report_years(state):
+        record = state.report(year)
+        late = scenario == Scenario.LATE_REPORT and year == report_years(state)[0]
+        if record is None or record.status == "due":
+            when = _day(report_due(year), 45 if late else -25)
+            candidates.append(
+                Step(
+                    when,
+                    "submit_annual_report",
+                    AnnualReportSubmission(
+                        request_id=_id(),
+                        actor=ALLIANCE,
+                        year=year,
+                        summary=f"{year}年度技术创新活动总结",
+                        next_year_plan=f"{year + 1}年度技术创新活动计划",
+                        statistics=STATISTICS,
+                    ),
+                    f"联盟提交{year}年度报告",
+                )
+            )
+        elif record.status == "submitted":
+            candidates.append(
+                Step(
+                    _day(record.submitted_at, 3),
+                    "review_annual_report",
+                    AnnualReportReview(request_id=_id(), actor=STAFF, year=year, accepted=True),
+                    f"市科技局审核通过{year}年度报告",
+                )
+            )
+    for record in state.assessments:
+        if record.materials_submitted_at is None:
+            candidates.append(
+                Step(
+                    _day(record.materials_due, -20),
+                    "submit_assessment_materials",
+                    AssessmentMaterials(
+                        request_id=_id(),
+                        actor=ALLIANCE,
+                        kind=record.kind,
+                        summary="自评报告及佐证材料",
+                    ),
+                    f"联盟提交{record.kind.value}考核材料",
+                )
+            )
+        elif record.grade is None:
+            grade = _grade(scenario, record.kind)
+            candidates.append(
+                Step(
+                    _day(record.materials_submitted_at, 15),
+                    "record_assessment",
+                    AssessmentResult(
+                        request_id=_id(),
+                        actor=STAFF,
+                        kind=record.kind,
+                        grade=grade,
+                        opinion="专家组评审意见："
+                        + ("未达预期目标" if grade == Grade.POOR else "运行良好"),
+                    ),
+                    f"市科技局记录{record.kind.value}结果：{grade.value}",
+                )
+            )
+    rectification = state.rectification
+    if state.status == TermStatus.RECTIFICATION and rectification is not None:
+        if rectification.report_submitted_at is None:
+            candidates.append(
+                Step(
+                    _day(rectification.due, -30),
+                    "submit_rectification_report",
+                    RectificationReport(request_id=_id(), actor=ALLIANCE, report="整改报告"),
+                    "联盟提交整改报告",
+                )
+            )
+        elif rectification.result is None:
+            passed = scenario != Scenario.REVOKED
+            candidates.append(
+                Step(
+                    _day(rectification.report_submitted_at, 10),
+                    "recheck_rectification",
+                    RectificationRecheck(
+                        request_id=_id(),
+                        actor=STAFF,
+                        passed=passed,
+                        reason="整改到位" if passed else "整改措施未落实",
+                    ),
+                    "市科技局整改复核：" + ("通过" if passed else "未通过"),
+                )
+            )
+        elif rectification.result == "failed":
+            candidates.append(
+                Step(
+                    _day(now, 2),
+                    "revoke",
+                    Revocation(request_id=_id(), actor=STAFF, reason="期中评估较差且整改未通过"),
+                    "市科技局取消市级联盟资格",
+                )
+            )
+    return min(candidates, key=lambda step: step.at, default=None)
+
+
+def _grade(scenario: Scenario, kind: AssessmentKind) -> Grade:
+    if kind == AssessmentKind.MIDTERM:
+        return Grade.POOR if scenario in (Scenario.RECTIFIED, Scenario.REVOKED) else Grade.GOOD
+    return Grade.EXCELLENT if scenario == Scenario.RENEWED else Grade.PASS
+
+
+def _day(instant: datetime, days: int) -> datetime:
+    return at_local(instant.astimezone(SHANGHAI).date() + timedelta(days=days), 10)
+
+
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
+async def rehearse(
+    application: Application,
+    scenarios: list[Scenario],
+    settings: Settings,
+    say: Callable[[str], None] = print,
+) -> list[str]:
+    """Run the scenarios side by side; returns the printed timeline lines."""
+    from local_stack import SEARCH_ATTRIBUTES
+
+    url = settings.registry_url()
+    upgrade_schema(url)
+    if not loaded_years(url):
+        seed_from_package(url)
+    mail = MailCapture(settings.data_dir / "mail", settings.smtp_host, settings.smtp_port)
+    mail.start()
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
+    )
+    try:
+        await register_search_attributes(env.client, SEARCH_ATTRIBUTES)
+        _assume_plain_years(url, (await env.get_current_time()).year, say)
+        async with build_worker(env.client, settings):
+            alliances = {
+                variant(application, n, s).alliance_code(): (variant(application, n, s), s)
+                for n, s in enumerate(scenarios, start=1)
+            }
+            await _recognise_all(env, settings, [a for a, _ in alliances.values()])
+            await _run_terms(env, {code: s for code, (_, s) in alliances.items()})
+    finally:
+        await env.shutdown()
+        mail.stop()
+    names = {code: f"演练{n}" for n, code in enumerate(alliances, start=1)}
+    lines = timeline(url, names)
+    for line in lines:
+        say(line)
+    with session_scope(url) as session:
+        for code, name in names.items():
+            alliance = session.get(Alliance, code)
+            status = f"{status_zh(alliance.status)} ({alliance.status})"
+            say(f"{name}: {status}, 第{alliance.term_no}个认定期 (term {alliance.term_no})")
+    return lines
+
+
+def _assume_plain_years(url: str, this_year: int, say: Callable[[str], None]) -> None:
+    """Years the State Council has not published yet are rehearsed as Monday–Friday."""
+    missing = [y for y in range(this_year, this_year + 7) if y not in loaded_years(url)]
+    if not missing:
+        return
+    with session_scope(url) as session:
+        for year in missing:
+            session.add(
+                CalendarYear(year=year, source=PLAIN_YEAR_SOURCE, loaded_at=datetime.now(SHANGHAI))
+            )
+    say(f"注意 note: {missing} 年节假日未发布，演练按周一至周五计算 (rehearsed as Mon–Fri)")
+
+
+async def _recognise_all(env, settings: Settings, applications: list[Application]) -> None:
+    client = env.client
+    runs = {}
+    for application in applications:
+        applicant = Actor(name=application.lead_unit, role=Role.APPLICANT)
+        runs[application.alliance_code()] = await submit_application(
+            client, settings, application, applicant
+        )
+    await env.sleep(timedelta(days=2))
+    for application in applications:
+        await act(
+            client, application.alliance_code(), "district_review", recommendation(application)
+        )
+    await env.sleep(timedelta(days=7))
+    for application in applications:
+        await act(client, application.alliance_code(), "expert_review", expert_review())
+    await env.sleep(timedelta(days=5))
+    now = await env.get_current_time()
+    for application in applications:
+        await act(client, application.alliance_code(), "meeting_decision", meeting_decision(now))
+    for run in runs.values():
+        handle = client.get_workflow_handle_for(
+            RecognitionWorkflow.run, run.id, run_id=run.result_run_id
+        )
+        for _ in range(4 * 60):
+            if (await handle.query(RecognitionWorkflow.state)).stage in FINAL_STAGES:
+                break
+            await env.sleep(timedelta(hours=6))
+
+
+async def _run_terms(env, scenarios: dict[str, Scenario]) -> None:
+    """Advance simulated time from one scripted decision to the next until every term ends."""
+    client = env.client
+    for _ in range(1000):
+        now = await env.get_current_time()
+        steps = []
+        for code, scenario in scenarios.items():
+            state = await client.get_workflow_handle(workflow_id_for(code)).query(
+                TermWorkflow.state
+            )
+            if state.status in ENDED or state.term_no > 1:
+                continue
+            step = next_step(scenario, state, now)
+            if step is not None:
+                steps.append((step.at, code, step))
+            # Also wake just after the term's own next milestone: what it opens (an
+            # assessment, a rectification) may call for the next scripted decision.
+            upcoming = milestones(state)
+            if upcoming:
+                steps.append((max(upcoming[0].at, now) + timedelta(minutes=1), code, None))
+        if not steps:
+            return
+        at, code, step = min(steps, key=lambda item: item[0])
+        if at > now:
+            await env.sleep(at - now)
+        if step is not None:
+            await act(client, code, step.update, step.action)
+        await asyncio.sleep(0.05)  # let the worker record what the action set off
+
+
+def timeline(url: str, names: dict[str, str]) -> list[str]:
+    """Every audit event and every email, in Beijing time order."""
+    with session_scope(url) as session:
+        events = session.exec(select(AuditEntry)).all()
+        emails = session.exec(select(EmailMessage)).all()
+    rows = [(e.at, names.get(e.alliance_code, e.alliance_code), f"· {e.action}") for e in events]
+    rows += [
+        (
+            m.sent_at or m.created_at,
+            names.get(m.alliance_code, m.alliance_code),
+            f"✉ {', '.join(m.recipients)}  {m.subject}",
+        )
+        for m in emails
+    ]
+    rows.sort(key=lambda row: row[0])
+    return [f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}  {who}  {what}" for at, who, what in rows]

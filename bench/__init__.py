@@ -1,0 +1,1 @@
+"""Benchmarks of the alliance system on a real (local) Temporal server; see each module."""
