@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from pydantic import BaseModel
 
-TERM_YEARS = 5  # 市级联盟认定有效期为5年 (article 11)
+from domain.term import term_end_for
 
 
 class CertificateRequest(BaseModel):
@@ -20,16 +20,8 @@ class CertificateRequest(BaseModel):
 
 
 def valid_until(recognised_on: date) -> date:
-    """The last day of the term: the day before the fifth anniversary of recognition.
-
-    A recognition on 29 February has its anniversary on 1 March in a common year, so the
-    term never falls short of five full years and ends on 28 February.
-    """
-    try:
-        anniversary = recognised_on.replace(year=recognised_on.year + TERM_YEARS)
-    except ValueError:
-        anniversary = date(recognised_on.year + TERM_YEARS, 3, 1)
-    return anniversary - timedelta(days=1)
+    """The last day of the term: the day before the fifth anniversary of recognition."""
+    return term_end_for(recognised_on)
 
 
 def format_number(fmt: str, year: int, seq: int) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from domain.application import Contact, Member
 from domain.districts import District
 from domain.procedure import Actor, Recognition
-from domain.shanghai_time import at_local, end_of_day, local_date
+from domain.shanghai_time import at_local, end_of_day, local_date, start_of_day
 from domain.term_rules import TermRules
 
 TERM_YEARS = 5  # article 11: 认定有效期为5年
@@ -28,6 +28,13 @@ class TermStatus(StrEnum):
     EXPIRED = "expired"  # 有效期满未续
     WITHDRAWN = "withdrawn"  # 联盟退出
 
+
+REPORT_STATUS_ZH = {
+    "due": "待提交",
+    "submitted": "已提交待审核",
+    "returned": "已退回待重报",
+    "accepted": "已审核通过",
+}
 
 TERM_STATUS_ZH = {
     TermStatus.ACTIVE: "认定有效",
@@ -202,6 +209,7 @@ class TermState(BaseModel):
     assessments: list[AssessmentRecord] = []
     rectification: Rectification | None = None
     renewal: Recognition | None = None  # set when the final assessment passed
+    carried_years: list[int] = []  # reports of the previous term still outstanding
     extended_until: date | None = None
     done: list[str] = []  # milestone keys already handled
     handled_requests: list[str] = []
@@ -223,10 +231,12 @@ class TermState(BaseModel):
 
 
 def add_years(day: date, years: int) -> date:
+    """The anniversary; 29 February's falls on 1 March in a common year, so a term is
+    never short of five full years (the certificate's validity follows the same rule)."""
     try:
         return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year
-        return day.replace(year=day.year + years, day=28)
+    except ValueError:
+        return date(day.year + years, 3, 1)
 
 
 def add_months(day: date, months: int) -> date:
@@ -263,7 +273,8 @@ def report_due(year: int) -> datetime:
 
 
 def report_years(state: TermState) -> list[int]:
-    """The years whose December-31 deadline falls inside this term and is still tracked.
+    """The years whose December-31 deadline falls inside this term and is still tracked,
+    plus reports the previous term left outstanding (they keep being chased).
 
     A first term recognised late in a year (on or after `late_recognition_month_day`) owes
     no report for that year; a renewed term always owes its first December.
@@ -272,11 +283,12 @@ def report_years(state: TermState) -> list[int]:
     month, day = (int(x) for x in state.rules.late_recognition_month_day.split("-"))
     if state.term_no == 1 and state.term_start >= date(first, month, day):
         first += 1
-    return [
+    owed = [
         y
         for y in range(first, state.term_end.year + 1)
         if report_due(y) <= end_of_day(state.term_end) and report_due(y) >= state.tracking_from
     ]
+    return sorted({*state.carried_years, *owed})
 
 
 def assessment_opens(state: TermState, kind: AssessmentKind) -> datetime:
@@ -490,3 +502,28 @@ def skip_past(state: TermState, now: datetime) -> None:
     as emails; what is still ahead is scheduled as usual.
     """
     state.done = [*state.done, *(m.key for m in milestones(state) if m.at < now)]
+
+
+def next_term(state: TermState) -> TermState:
+    """The renewed term after a passed final assessment: five more years from the day
+    after this one ends. Reports this term still waits for keep being chased."""
+    start = state.term_end + timedelta(days=1)
+    open_reports = [r for r in state.reports if r.status != "accepted"]
+    unsent = [y for y in report_years(state) if state.report(y) is None]
+    return state.model_copy(
+        update={
+            "term_no": state.term_no + 1,
+            "term_start": start,
+            "term_end": term_end_for(start),
+            "tracking_from": start_of_day(start),
+            "status": TermStatus.ACTIVE,
+            "reports": open_reports,
+            "carried_years": sorted({*unsent, *(r.year for r in open_reports)}),
+            "assessments": [],
+            "rectification": None,
+            "renewal": None,
+            "extended_until": None,
+            "done": [],
+            "next_deadline": None,
+        }
+    )

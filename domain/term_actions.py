@@ -16,6 +16,7 @@ from domain.shanghai_time import local_date
 from domain.term import (
     ASSESSMENT_ZH,
     ENDED,
+    REPORT_STATUS_ZH,
     TERM_STATUS_ZH,
     AnnualReportReview,
     AnnualReportSubmission,
@@ -74,7 +75,7 @@ def check_report_submission(state: TermState, action: AnnualReportSubmission) ->
     record = state.report(action.year)
     if record is not None and record.status in ("submitted", "accepted"):
         raise ActionRefused(
-            f"{action.year}年度报告已提交（{record.status}），无需重复提交",
+            f"{action.year}年度报告{REPORT_STATUS_ZH[record.status]}，无需重复提交",
             f"the {action.year} report is already {record.status}",
         )
     require_text(action.summary, "当年度技术创新活动总结", "activity summary")

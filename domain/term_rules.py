@@ -7,7 +7,9 @@ Beijing time; a deadline is 23:59:59 Beijing time of its last day.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import date
+
+from pydantic import BaseModel, Field, field_validator
 
 
 class TermRules(BaseModel):
@@ -50,3 +52,13 @@ class TermRules(BaseModel):
     final_escalation_days_before_end: int = Field(
         30, ge=1, description="days before the term ends that staff hear of a missing final result"
     )
+
+    @field_validator("late_recognition_month_day")
+    @classmethod
+    def _a_real_day(cls, value: str) -> str:
+        month, day = (int(x) for x in value.split("-"))
+        try:
+            date(2001, month, day)  # a common year: 02-29 would not exist every year
+        except ValueError as err:
+            raise ValueError(f"{value} is not a day that exists every year (MM-DD)") from err
+        return value

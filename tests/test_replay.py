@@ -30,6 +30,11 @@ EXPECTED = {
     "district_review_overrun",
     "withdrawn",
     "duplicate_request",
+    "term_full_renewed",
+    "term_late_report",
+    "term_rectification_passed",
+    "term_rectification_failed_revoked",
+    "term_expired",
 }
 
 

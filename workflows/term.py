@@ -64,10 +64,10 @@ with workflow.unsafe.imports_passed_through():
         TermStatus,
         assessment_opens,
         milestones,
+        next_term,
         report_due,
         report_years,
         skip_past,
-        term_end_for,
     )
 
 
@@ -249,23 +249,7 @@ class TermWorkflow:
     async def _end_term(self) -> TermState | None:
         """The term runs out: renew after a passed final assessment, else it expires."""
         if self.s.renewal is not None:
-            start = self.s.term_end + timedelta(days=1)
-            return self.s.model_copy(
-                update={
-                    "term_no": self.s.term_no + 1,
-                    "term_start": start,
-                    "term_end": term_end_for(start),
-                    "tracking_from": start_of_day(start),
-                    "status": TermStatus.ACTIVE,
-                    "reports": [],
-                    "assessments": [],
-                    "rectification": None,
-                    "renewal": None,
-                    "extended_until": None,
-                    "done": [],
-                    "next_deadline": None,
-                }
-            )
+            return next_term(self.s)
         await self._finish(TermStatus.EXPIRED, "expired", SYSTEM_ACTOR, "", "expired")
         await self._notify(Purpose.EXPIRED, "expired", to_alliance=True, to_staff=True, reason="")
         return None
