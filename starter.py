@@ -17,7 +17,6 @@ from rich.progress import Progress
 from sqlmodel import func, select
 from temporalio.client import Client
 
-from admin.demo import DemoStopped
 from admin.demo import main as run_demo
 from admin.procedure_client import ProcedureActionFailed, start_term, submit_application
 from admin.provincial_import import (
@@ -27,6 +26,7 @@ from admin.provincial_import import (
     term_state_for,
 )
 from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
+from admin.simulation import SimulationStopped
 from admin.terminal import console, load_application_or_exit, refuse
 from domain.application import Application
 from domain.procedure import MAY_APPLY_FROM, Actor, Role, status_zh
@@ -163,7 +163,7 @@ def demo_command(
     )
     try:
         run_demo(application, settings, holidays)
-    except (DemoStopped, CalendarFileInvalid) as stopped:
+    except (SimulationStopped, CalendarFileInvalid) as stopped:
         raise refuse(str(stopped)) from stopped
 
 

@@ -7,6 +7,7 @@ import asyncio
 from sqlmodel import Session, select
 from temporalio import activity
 
+from domain.application import Member as MemberModel
 from domain.events import ProcedureEvent, TermEvent
 from domain.settings import Settings
 from registry.database import session_scope
@@ -134,18 +135,7 @@ def _store_member_change(session: Session, alliance: Alliance, event: TermEvent)
             },
         )
     )
-    for member in event.members or []:
-        session.add(
-            Member(
-                alliance_code=alliance.code,
-                application_version=version,
-                name=member.name,
-                kind=member.kind.value,
-                credit_code=member.credit_code,
-                role=member.role.value,
-                task=member.task,
-            )
-        )
+    _add_members(session, alliance.code, version, event.members or [])
 
 
 def _upsert_report(session: Session, event: TermEvent) -> None:
@@ -241,18 +231,7 @@ def _store_application(session: Session, event: ProcedureEvent) -> None:
             payload=app.model_dump(mode="json"),
         )
     )
-    for member in app.members:
-        session.add(
-            Member(
-                alliance_code=event.alliance_code,
-                application_version=version,
-                name=member.name,
-                kind=member.kind.value,
-                credit_code=member.credit_code,
-                role=member.role.value,
-                task=member.task,
-            )
-        )
+    _add_members(session, event.alliance_code, version, app.members)
     for material in app.materials:
         session.add(
             MaterialFile(
@@ -262,6 +241,21 @@ def _store_application(session: Session, event: ProcedureEvent) -> None:
                 name=material.name,
                 sha256=material.sha256,
                 member_credit_code=material.member_credit_code,
+            )
+        )
+
+
+def _add_members(session: Session, code: str, version: int, members: list[MemberModel]) -> None:
+    for member in members:
+        session.add(
+            Member(
+                alliance_code=code,
+                application_version=version,
+                name=member.name,
+                kind=member.kind.value,
+                credit_code=member.credit_code,
+                role=member.role.value,
+                task=member.task,
             )
         )
 

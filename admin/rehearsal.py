@@ -9,27 +9,18 @@ the registry, so it shows exactly what the system did.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel import select
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
-from admin.demo import (
-    expert_review,
-    meeting_decision,
-    recommendation,
-    register_search_attributes,
-    test_server_path,
-)
-from admin.procedure_client import act, submit_application, workflow_id_for
+from admin.procedure_client import act, workflow_id_for
+from admin.simulation import recognise_all, request_id, simulated_system
 from domain.application import Application
 from domain.credit_code import complete_code
-from domain.procedure import FINAL_STAGES, Actor, Role, status_zh
+from domain.procedure import Actor, Role, status_zh
 from domain.settings import Settings
 from domain.shanghai_time import SHANGHAI, at_local
 from domain.term import (
@@ -50,17 +41,12 @@ from domain.term import (
     report_due,
     report_years,
 )
-from notifications.capture_server import MailCapture
-from registry.calendar_store import loaded_years, seed_from_package
-from registry.database import session_scope, upgrade_schema
-from registry.tables import Alliance, AuditEntry, CalendarYear, EmailMessage
-from worker import build_worker
-from workflows.recognition import RecognitionWorkflow
+from registry.database import session_scope
+from registry.tables import Alliance, AuditEntry, EmailMessage
 from workflows.term import TermWorkflow
 
 ALLIANCE = Actor(name="联盟秘书处", role=Role.APPLICANT)
 STAFF = Actor(name="市科技局联盟管理科", role=Role.BUREAU_STAFF)
-PLAIN_YEAR_SOURCE = "rehearsal: Monday–Friday, holidays not yet published"
 
 
 class Scenario(StrEnum):
@@ -127,7 +113,7 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                     when,
                     "submit_annual_report",
                     AnnualReportSubmission(
-                        request_id=_id(),
+                        request_id=request_id(),
                         actor=ALLIANCE,
                         year=year,
                         summary=f"{year}年度技术创新活动总结",
@@ -142,7 +128,9 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                 Step(
                     _day(record.submitted_at, 3),
                     "review_annual_report",
-                    AnnualReportReview(request_id=_id(), actor=STAFF, year=year, accepted=True),
+                    AnnualReportReview(
+                        request_id=request_id(), actor=STAFF, year=year, accepted=True
+                    ),
                     f"市科技局审核通过{year}年度报告",
                 )
             )
@@ -153,7 +141,7 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                     _day(record.materials_due, -20),
                     "submit_assessment_materials",
                     AssessmentMaterials(
-                        request_id=_id(),
+                        request_id=request_id(),
                         actor=ALLIANCE,
                         kind=record.kind,
                         summary="自评报告及佐证材料",
@@ -168,7 +156,7 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                     _day(record.materials_submitted_at, 15),
                     "record_assessment",
                     AssessmentResult(
-                        request_id=_id(),
+                        request_id=request_id(),
                         actor=STAFF,
                         kind=record.kind,
                         grade=grade,
@@ -185,7 +173,7 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                 Step(
                     _day(rectification.due, -30),
                     "submit_rectification_report",
-                    RectificationReport(request_id=_id(), actor=ALLIANCE, report="整改报告"),
+                    RectificationReport(request_id=request_id(), actor=ALLIANCE, report="整改报告"),
                     "联盟提交整改报告",
                 )
             )
@@ -196,7 +184,7 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                     _day(rectification.report_submitted_at, 10),
                     "recheck_rectification",
                     RectificationRecheck(
-                        request_id=_id(),
+                        request_id=request_id(),
                         actor=STAFF,
                         passed=passed,
                         reason="整改到位" if passed else "整改措施未落实",
@@ -209,7 +197,9 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                 Step(
                     _day(now, 2),
                     "revoke",
-                    Revocation(request_id=_id(), actor=STAFF, reason="期中评估较差且整改未通过"),
+                    Revocation(
+                        request_id=request_id(), actor=STAFF, reason="期中评估较差且整改未通过"
+                    ),
                     "市科技局取消市级联盟资格",
                 )
             )
@@ -226,10 +216,6 @@ def _day(instant: datetime, days: int) -> datetime:
     return at_local(instant.astimezone(SHANGHAI).date() + timedelta(days=days), 10)
 
 
-def _id() -> str:
-    return uuid.uuid4().hex
-
-
 async def rehearse(
     application: Application,
     scenarios: list[Scenario],
@@ -237,30 +223,14 @@ async def rehearse(
     say: Callable[[str], None] = print,
 ) -> list[str]:
     """Run the scenarios side by side; returns the printed timeline lines."""
-    from local_stack import SEARCH_ATTRIBUTES
-
+    alliances = {
+        variant(application, n, s).alliance_code(): (variant(application, n, s), s)
+        for n, s in enumerate(scenarios, start=1)
+    }
+    async with simulated_system(settings, assume_plain_years=True, say=say) as env:
+        await recognise_all(env, settings, [a for a, _ in alliances.values()])
+        await _run_terms(env, {code: s for code, (_, s) in alliances.items()})
     url = settings.registry_url()
-    upgrade_schema(url)
-    if not loaded_years(url):
-        seed_from_package(url)
-    mail = MailCapture(settings.data_dir / "mail", settings.smtp_host, settings.smtp_port)
-    mail.start()
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=test_server_path()
-    )
-    try:
-        await register_search_attributes(env.client, SEARCH_ATTRIBUTES)
-        _assume_plain_years(url, (await env.get_current_time()).year, say)
-        async with build_worker(env.client, settings):
-            alliances = {
-                variant(application, n, s).alliance_code(): (variant(application, n, s), s)
-                for n, s in enumerate(scenarios, start=1)
-            }
-            await _recognise_all(env, settings, [a for a, _ in alliances.values()])
-            await _run_terms(env, {code: s for code, (_, s) in alliances.items()})
-    finally:
-        await env.shutdown()
-        mail.stop()
     names = {code: f"演练{n}" for n, code in enumerate(alliances, start=1)}
     lines = timeline(url, names)
     for line in lines:
@@ -271,49 +241,6 @@ async def rehearse(
             status = f"{status_zh(alliance.status)} ({alliance.status})"
             say(f"{name}: {status}, 第{alliance.term_no}个认定期 (term {alliance.term_no})")
     return lines
-
-
-def _assume_plain_years(url: str, this_year: int, say: Callable[[str], None]) -> None:
-    """Years the State Council has not published yet are rehearsed as Monday–Friday."""
-    missing = [y for y in range(this_year, this_year + 7) if y not in loaded_years(url)]
-    if not missing:
-        return
-    with session_scope(url) as session:
-        for year in missing:
-            session.add(
-                CalendarYear(year=year, source=PLAIN_YEAR_SOURCE, loaded_at=datetime.now(SHANGHAI))
-            )
-    say(f"注意 note: {missing} 年节假日未发布，演练按周一至周五计算 (rehearsed as Mon–Fri)")
-
-
-async def _recognise_all(env, settings: Settings, applications: list[Application]) -> None:
-    client = env.client
-    runs = {}
-    for application in applications:
-        applicant = Actor(name=application.lead_unit, role=Role.APPLICANT)
-        runs[application.alliance_code()] = await submit_application(
-            client, settings, application, applicant
-        )
-    await env.sleep(timedelta(days=2))
-    for application in applications:
-        await act(
-            client, application.alliance_code(), "district_review", recommendation(application)
-        )
-    await env.sleep(timedelta(days=7))
-    for application in applications:
-        await act(client, application.alliance_code(), "expert_review", expert_review())
-    await env.sleep(timedelta(days=5))
-    now = await env.get_current_time()
-    for application in applications:
-        await act(client, application.alliance_code(), "meeting_decision", meeting_decision(now))
-    for run in runs.values():
-        handle = client.get_workflow_handle_for(
-            RecognitionWorkflow.run, run.id, run_id=run.result_run_id
-        )
-        for _ in range(4 * 60):
-            if (await handle.query(RecognitionWorkflow.state)).stage in FINAL_STAGES:
-                break
-            await env.sleep(timedelta(hours=6))
 
 
 async def _run_terms(env, scenarios: dict[str, Scenario]) -> None:

@@ -135,8 +135,15 @@ class SmtpSink:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.smtp_sink", "--port", str(self.port), "--out",
-             str(self.path)],
+            [
+                sys.executable,
+                "-m",
+                "bench.smtp_sink",
+                "--port",
+                str(self.port),
+                "--out",
+                str(self.path),
+            ],
             cwd=ROOT,
             start_new_session=True,
         )
@@ -220,8 +227,9 @@ def storm_state(i: int, now: datetime, instant: datetime, mode: str) -> TermStat
         due_at = last_nine_oclock(now)
         days = (report_due(year).date() - local_date(due_at)).days
         rules = TermRules(
-            report_reminder_days_before=sorted({days, *rules.report_reminder_days_before},
-                                               reverse=True)
+            report_reminder_days_before=sorted(
+                {days, *rules.report_reminder_days_before}, reverse=True
+            )
         )
         target_key, target_at = f"report:{year}:reminder:{days}", due_at
         kind = MilestoneKind.REPORT_REMINDER
@@ -371,9 +379,7 @@ class CpuWindow:
         return {name: last[name] - self.first[name] for name in last}
 
 
-async def wait_for_completions(
-    phase: Phase, read, cpu: CpuWindow, timeout: float, say
-) -> None:
+async def wait_for_completions(phase: Phase, read, cpu: CpuWindow, timeout: float, say) -> None:
     """Follow completions from the instant until N arrived or `timeout` seconds passed."""
     await sleep_until(phase.instant)
     cpu.begin()
@@ -409,8 +415,9 @@ async def storm_phase(args, client, settings, mail, cpu, say) -> Phase:
     register_alliances(settings.registry_url(), states)
     phase = Phase("storm", args.n, instant)
     worker = (
-        make_worker(client, settings.task_queue, WORKFLOWS, activities_for(settings),
-                    args.worker_options)
+        make_worker(
+            client, settings.task_queue, WORKFLOWS, activities_for(settings), args.worker_options
+        )
         if args.worker_options
         else build_worker(client, settings)
     )
@@ -458,8 +465,9 @@ async def storm_phase(args, client, settings, mail, cpu, say) -> Phase:
         phase.notes.append(f"registry email rows: {json.dumps(counts)}")
         duplicates = len(mail.arrivals) - len({k for _, k in mail.arrivals})
         if args.smtp == "sink":
-            phase.notes.append(f"SMTP messages received: {len(mail.arrivals)}"
-                               f" ({duplicates} duplicate keys)")
+            phase.notes.append(
+                f"SMTP messages received: {len(mail.arrivals)} ({duplicates} duplicate keys)"
+            )
         await asyncio.sleep(args.settle)
     return phase
 
@@ -469,7 +477,10 @@ async def skeleton_phase(args, client, settings, cpu, say) -> Phase:
     phase = Phase("skeleton", args.n, instant)
     COMPLETED.clear()
     worker = make_worker(
-        client, f"{settings.task_queue}-skeleton", [SkeletonWorkflow], [skeleton_noop],
+        client,
+        f"{settings.task_queue}-skeleton",
+        [SkeletonWorkflow],
+        [skeleton_noop],
         args.worker_options,
     )
 
@@ -492,12 +503,10 @@ async def skeleton_phase(args, client, settings, cpu, say) -> Phase:
 
     say(f"skeleton: starting {args.n} SkeletonWorkflows; instant {instant.isoformat()}")
     async with worker:
-        phase.start_seconds = await start_all([starter(i) for i in range(args.n)],
-                                              args.concurrency)
+        phase.start_seconds = await start_all([starter(i) for i in range(args.n)], args.concurrency)
         phase.margin = (instant - datetime.now(UTC)).total_seconds()
         say(f"  started in {phase.start_seconds:.1f} s; {phase.margin:.1f} s before the instant")
-        await wait_for_completions(phase, lambda: list(COMPLETED.values()), cpu, args.timeout,
-                                   say)
+        await wait_for_completions(phase, lambda: list(COMPLETED.values()), cpu, args.timeout, say)
         await asyncio.sleep(args.settle)
     return phase
 
@@ -521,7 +530,9 @@ def machine_notes() -> list[str]:
 
     cli = subprocess.run(
         [str(Path(sys.executable).parent / "temporal"), "--version"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
     return [
         f"CPUs: {os.cpu_count()} ({model}); memory {memory}",
@@ -530,15 +541,19 @@ def machine_notes() -> list[str]:
 
 
 def print_results(args, storm: Phase | None, skeleton: Phase | None, worker_desc: str) -> None:
-    command = "cd " + shlex.quote(str(ROOT)) + " && .venv/bin/python -m bench.deadline_storm " + (
-        shlex.join(sys.argv[1:])
+    command = (
+        "cd "
+        + shlex.quote(str(ROOT))
+        + " && .venv/bin/python -m bench.deadline_storm "
+        + (shlex.join(sys.argv[1:]))
     )
     print("\n=== deadline storm results ===")
     print(f"command : {command}")
     for line in machine_notes():
         print(f"machine : {line}")
-    print(f"mode    : {args.mode}; N={args.n}; start concurrency {args.concurrency}; "
-          f"SMTP {args.smtp}")
+    print(
+        f"mode    : {args.mode}; N={args.n}; start concurrency {args.concurrency}; SMTP {args.smtp}"
+    )
     print(f"worker  : {worker_desc}")
     header = (
         f"{'phase':<9} {'N':>5} {'start s':>8} {'margin s':>8} {'first s':>8} {'p50 s':>7}"
@@ -564,8 +579,10 @@ def print_results(args, storm: Phase | None, skeleton: Phase | None, worker_desc
         if not phase.complete:
             print(f"WARNING {phase.name}: incomplete ({len(phase.offsets)}/{phase.n})")
         if phase.margin < 15:
-            print(f"WARNING {phase.name}: only {phase.margin:.1f} s between the last start and "
-                  "the instant; first workflow tasks may overlap the storm (raise --lead)")
+            print(
+                f"WARNING {phase.name}: only {phase.margin:.1f} s between the last start and "
+                "the instant; first workflow tasks may overlap the storm (raise --lead)"
+            )
         for note in phase.notes:
             print(f"note {phase.name}: {note}")
     print(
@@ -608,7 +625,8 @@ async def run(args) -> None:
     server = None
     storm = skeleton = None
     worker_desc = (
-        f"Worker options {args.worker_options}" if args.worker_options
+        f"Worker options {args.worker_options}"
+        if args.worker_options
         else "worker.build_worker defaults (temporalio: 100 concurrent activities, 100 "
         "workflow tasks, 1000 cached workflows, 5+5 pollers)"
     )
@@ -636,20 +654,39 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=2000, help="alliances (and skeletons)")
     parser.add_argument("--mode", choices=["timer", "reminder"], default="timer")
     parser.add_argument("--phases", choices=["both", "storm", "skeleton"], default="both")
-    parser.add_argument("--smtp", choices=["sink", "capture"], default="sink",
-                        help="sink: bench.smtp_sink process; capture: MailCapture .eml files")
+    parser.add_argument(
+        "--smtp",
+        choices=["sink", "capture"],
+        default="sink",
+        help="sink: bench.smtp_sink process; capture: MailCapture .eml files",
+    )
     parser.add_argument("--concurrency", type=int, default=50, help="starts in flight")
-    parser.add_argument("--start-rate", type=float, default=40,
-                        help="starts/s assumed when planning the instant")
-    parser.add_argument("--lead", type=float, default=75,
-                        help="seconds planned between the last start and the instant")
-    parser.add_argument("--timeout", type=float, default=900,
-                        help="give up a phase this many seconds after its instant")
-    parser.add_argument("--settle", type=float, default=5,
-                        help="seconds the worker keeps running after a phase")
-    parser.add_argument("--worker-option", action="append", default=[], metavar="KEY=JSON",
-                        help="temporalio Worker option (e.g. max_concurrent_activities=200);"
-                        " replaces build_worker by an equivalent Worker with these options")
+    parser.add_argument(
+        "--start-rate", type=float, default=40, help="starts/s assumed when planning the instant"
+    )
+    parser.add_argument(
+        "--lead",
+        type=float,
+        default=75,
+        help="seconds planned between the last start and the instant",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=900,
+        help="give up a phase this many seconds after its instant",
+    )
+    parser.add_argument(
+        "--settle", type=float, default=5, help="seconds the worker keeps running after a phase"
+    )
+    parser.add_argument(
+        "--worker-option",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="temporalio Worker option (e.g. max_concurrent_activities=200);"
+        " replaces build_worker by an equivalent Worker with these options",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args(argv)
     args.worker_options = parse_options(args.worker_option)

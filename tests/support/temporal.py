@@ -14,15 +14,15 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from admin.demo import (
+from admin.procedure_client import act, submit_application, workflow_id_for
+from admin.simulation import (
     expert_review,
     meeting_decision,
     recommendation,
     register_search_attributes,
     test_server_path,
 )
-from admin.demo import request_id as new_id  # noqa: F401  (tests import it from here)
-from admin.procedure_client import act, submit_application, workflow_id_for
+from admin.simulation import request_id as new_id  # noqa: F401  (tests import it from here)
 from domain.application import Application
 from domain.application_file import load_application_file
 from domain.procedure import (

@@ -9,8 +9,8 @@ from email.utils import parsedate_to_datetime
 import pytest
 from sqlmodel import select
 
-from admin.demo import request_id
 from admin.procedure_client import ProcedureActionFailed
+from admin.simulation import request_id
 from domain.procedure import Actor, Role, Withdrawal
 from domain.shanghai_time import SHANGHAI, at_local, end_of_day, local_date
 from domain.term import (
