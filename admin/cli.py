@@ -68,6 +68,7 @@ from registry.calendar_store import (
 )
 from registry.database import session_scope, upgrade_schema
 from registry.tables import Alliance, AuditEntry, Certificate, DecisionRow, Document, EmailMessage
+from web.accounts import AccountInvalid, create_user
 from worker import connect
 from workflows.recognition import ActionResult
 
@@ -85,6 +86,8 @@ rectification_app = typer.Typer(help="限期整改 (rectification)", no_args_is_
 app.add_typer(report_app, name="report")
 app.add_typer(assessment_app, name="assessment")
 app.add_typer(rectification_app, name="rectification")
+user_app = typer.Typer(help="网页控制台账号 (web console accounts)", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(objection_app, name="objection")
 
@@ -651,6 +654,27 @@ def extend_term(
             reason=reason,
         ),
     )
+
+
+# ---------------------------------------------------------------- web console accounts
+
+
+@user_app.command("create")
+def create_user_command(
+    username: str,
+    role: Role = typer.Option(..., help="administrator, bureau_staff, director_clerk, …"),
+    display_name: str = typer.Option("", "--name", help="shown in the audit log"),
+    district: District | None = typer.Option(None, help="for a district reviewer"),
+    password: str = typer.Option(
+        ..., prompt="密码 (password)", hide_input=True, confirmation_prompt=True
+    ),
+) -> None:
+    """创建网页控制台账号: there is no default password; the first administrator starts here."""
+    try:
+        user = create_user(_url(), username, display_name, password, role, district)
+    except AccountInvalid as invalid:
+        raise refuse(str(invalid)) from invalid
+    console.print(f"[green]已创建[/green] {user.username} ({user.role})")
 
 
 # ---------------------------------------------------------------- calendar

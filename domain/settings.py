@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     plaque_number_format: str = Field("ASLM-P-{year}-{seq:03d}", description="牌匾编号")
     public_base_url: str = Field("http://127.0.0.1:8000", description="printed on the certificate")
 
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    session_secret: str = Field(
+        "", description="signs session cookies; default: a random key kept in data_dir"
+    )
+    secure_cookies: bool = Field(False, description="send cookies over HTTPS only (production)")
+    login_attempts_per_minute: int = Field(5, ge=1, description="per user name and address")
+    objections_per_hour: int = Field(5, ge=1, description="public objection forms per address")
+    upload_max_mb: int = Field(20, ge=1, description="largest article-10 material accepted")
+
     rules: ProcedureRules = ProcedureRules()
     term_rules: TermRules = TermRules()
 

@@ -218,3 +218,17 @@ class CalendarException(SQLModel, table=True):
     day: date = Field(primary_key=True)
     is_workday: bool
     note: str = ""
+
+
+class StaffUser(SQLModel, table=True):
+    """A web console account. Passwords are stored as argon2 hashes only."""
+
+    __tablename__ = "staff_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    display_name: str
+    password_hash: str
+    role: str = Field(description="administrator | bureau_staff | director_clerk | …")
+    district: str | None = Field(default=None, description="for a district reviewer: its district")
+    active: bool = True
+    created_at: datetime

@@ -1,0 +1,107 @@
+"""Staff take an application through article 9 from the console; roles and districts hold."""
+
+from __future__ import annotations
+
+from tests.support.temporal import sample_application
+from tests.web.conftest import csrf_of
+
+
+async def _post_action(client, code: str, name: str, data: dict):
+    page = await client.get(f"/alliances/{code}")
+    return await client.post(
+        f"/alliances/{code}/actions/{name}", data={"csrf": csrf_of(page.text), **data}
+    )
+
+
+async def test_reviewer_expert_and_clerk_take_the_application_to_the_notice(bureau, as_user):
+    code = await bureau.submit(sample_application())
+    await bureau.wait_for_state(code, lambda s: s.clock is not None)
+    reviewer = await as_user("gaoxin")
+    inbox = await reviewer.get("/inbox")
+    assert code in inbox.text and "审查推荐" in inbox.text
+    assert "剩余工作日" in inbox.text
+
+    done = await _post_action(reviewer, code, "district_review", {"outcome": "recommend"})
+    assert done.status_code == 303
+    expert = await as_user("expert")
+    await bureau.wait_for_state(code, lambda s: s.clock is not None and s.stage == "expert_review")
+    assert code in (await expert.get("/inbox")).text
+    panel = "张教授:辽宁科技大学:88\n刘研究员:鞍钢集团研究院:85\n陈高工:鞍山市质检院:90"
+    done = await _post_action(
+        expert,
+        code,
+        "expert_review",
+        {
+            "organisation": "辽宁省科技咨询评估中心",
+            "panel": panel,
+            "necessity_opinion": "必要",
+            "feasibility_opinion": "可行",
+            "result": "pass",
+        },
+    )
+    assert done.status_code == 303, done.text
+
+    clerk = await as_user("clerk")
+    future = await _post_action(
+        clerk,
+        code,
+        "meeting_decision",
+        {"meeting_number": "2026年第12次", "meeting_date": "2099-01-01", "result": "approve"},
+    )
+    assert future.status_code == 400 and "晚于今天" in future.text
+    from domain.shanghai_time import local_date
+
+    today = local_date(await bureau.now()).isoformat()
+    done = await _post_action(
+        clerk,
+        code,
+        "meeting_decision",
+        {"meeting_number": "2026年第12次", "meeting_date": today, "result": "approve"},
+    )
+    assert done.status_code == 303
+    state = await bureau.wait_for_state(code, lambda s: s.notice is not None)
+    page = await clerk.get(f"/alliances/{code}")
+    assert f"{state.notice.start} — {state.notice.end}" in page.text
+    assert "district_review.recommend" in page.text and "expert_review.pass" in page.text
+
+
+async def test_another_district_cannot_see_or_act_and_roles_stay_in_their_steps(bureau, as_user):
+    code = await bureau.submit(sample_application())
+    await bureau.wait_for_state(code, lambda s: s.clock is not None)
+    other = await as_user("tiexi")
+    assert code not in (await other.get("/inbox")).text
+    assert (await other.get(f"/alliances/{code}")).status_code == 403
+    own = await as_user("gaoxin")
+    csrf = csrf_of((await own.get(f"/alliances/{code}")).text)
+    sneaky = await other.post(
+        f"/alliances/{code}/actions/district_review",
+        data={"csrf": csrf_of((await other.get("/inbox")).text), "outcome": "recommend"},
+    )
+    assert sneaky.status_code == 403
+    staff = await as_user("staff")
+    staff_try = await staff.post(
+        f"/alliances/{code}/actions/district_review",
+        data={
+            "csrf": csrf_of((await staff.get(f"/alliances/{code}")).text),
+            "outcome": "recommend",
+        },
+    )
+    assert staff_try.status_code == 403
+    no_token = await own.post(
+        f"/alliances/{code}/actions/district_review", data={"outcome": "recommend"}
+    )
+    assert no_token.status_code == 403
+    assert csrf
+    assert (await bureau.state(code)).stage == "district_review"
+
+
+async def test_a_refused_action_shows_the_workflow_reason_next_to_the_form(bureau, as_user):
+    code = await bureau.submit(sample_application())
+    await bureau.wait_for_state(code, lambda s: s.clock is not None)
+    reviewer = await as_user("gaoxin")
+    refused = await _post_action(
+        reviewer, code, "district_review", {"outcome": "return", "reasons": ""}
+    )
+    assert refused.status_code == 400
+    assert "请填写退回或不予推荐的理由" in refused.text
+    assert 'id="form-district_review"' in refused.text

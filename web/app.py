@@ -1,0 +1,55 @@
+"""The web console application: staff pages behind a login, public pages without."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from temporalio.client import Client
+
+from domain.settings import Settings, get_settings
+from registry.database import upgrade_schema
+from web import routes_auth, routes_public, routes_registry, routes_staff
+from web.pages import Forbidden, LoginRequired, render
+from web.security import RateLimiter, session_secret
+
+STATIC = __file__.rsplit("/", 1)[0] + "/static"
+
+
+def create_app(settings: Settings | None = None, client: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    upgrade_schema(settings.registry_url())
+    app = FastAPI(title="鞍山市产业技术创新战略联盟管理系统", docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.client = client
+    app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, 60)
+    app.state.objection_limiter = RateLimiter(settings.objections_per_hour, 3600)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie="alliance_session",
+        https_only=settings.secure_cookies,
+        same_site="lax",
+        max_age=8 * 3600,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(routes_auth.router)
+    app.include_router(routes_public.router)
+    app.include_router(routes_registry.router)
+    app.include_router(routes_staff.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, _: LoginRequired):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, refused: Forbidden):
+        return render(request, "message.html", status_code=403, message=str(refused))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, error: HTTPException):
+        return render(request, "message.html", status_code=error.status_code, message=error.detail)
+
+    return app

@@ -1,0 +1,75 @@
+"""What every page shares: templates, language, the signed-in user, the Temporal client."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from temporalio.client import Client
+
+from domain.districts import district_zh
+from domain.procedure import ROLE_ZH, Role, status_zh
+from domain.settings import PROJECT_ROOT, Settings
+from registry.tables import StaffUser
+from web.accounts import get_user
+from web.security import csrf_token
+from worker import connect
+
+templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates" / "web"))
+templates.env.globals.update(status_zh=status_zh, district_zh=district_zh)
+LANGUAGES = ("zh-CN", "en")
+
+
+class LoginRequired(Exception):
+    """The page needs a signed-in user; the app redirects to the login page."""
+
+
+class Forbidden(Exception):
+    """The signed-in user's role or district may not see or do this."""
+
+
+def language(request: Request) -> str:
+    lang = request.cookies.get("lang", "zh-CN")
+    return lang if lang in LANGUAGES else "zh-CN"
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def client_of(request: Request) -> Client:
+    if request.app.state.client is None:
+        request.app.state.client = await connect(settings_of(request))
+    return request.app.state.client
+
+
+def signed_in(request: Request) -> StaffUser | None:
+    user_id = request.session.get("user_id")
+    if user_id is None:
+        return None
+    return get_user(settings_of(request).registry_url(), user_id)
+
+
+def current_user(request: Request) -> StaffUser:
+    """FastAPI dependency: the signed-in user, or a redirect to the login page."""
+    user = signed_in(request)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def render(request: Request, template: str, status_code: int = 200, **context):
+    lang = language(request)
+    user = signed_in(request)
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": lang,
+            "t": (lambda zh, en: en if lang == "en" else zh),
+            "user": user,
+            "role_name": ROLE_ZH[Role(user.role)] if user else "",
+            "csrf": csrf_token(request),
+            **context,
+        },
+        status_code=status_code,
+    )

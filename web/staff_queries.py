@@ -1,0 +1,271 @@
+"""What staff pages show: the inbox, an alliance's record and the actions open to a user.
+
+The registry answers who is waiting on whom; the running workflow adds its deadlines.
+A district reviewer only ever sees alliances of their own district.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, func, select
+from temporalio.client import Client
+
+from admin.procedure_client import ProcedureActionFailed, procedure_state, term_state
+from domain.procedure import FINAL_STAGES, Role, Stage
+from domain.shanghai_time import local_date
+from domain.term import ENDED, TermStatus
+from domain.working_days import CalendarYearMissing
+from registry.calendar_store import load_calendar
+from registry.database import session_scope
+from registry.tables import (
+    Alliance,
+    AnnualReportRow,
+    AssessmentRow,
+    AuditEntry,
+    DecisionRow,
+    EmailMessage,
+    MaterialFile,
+    Member,
+    ObjectionRow,
+    StaffUser,
+)
+
+PROCEDURE_STAGES = {s.value for s in Stage} - {s.value for s in FINAL_STAGES}
+TERM_STATUSES = {s.value for s in TermStatus} - {s.value for s in ENDED}
+
+# Which registry status waits on which role (article 9 steps; the term's staff work).
+WAITING_ON: dict[str, tuple[Role, ...]] = {
+    Stage.DISTRICT_REVIEW.value: (Role.DISTRICT_REVIEWER,),
+    Stage.EXPERT_REVIEW.value: (Role.EXPERT_ORGANISER,),
+    Stage.DIRECTOR_MEETING.value: (Role.DIRECTOR_CLERK, Role.BUREAU_STAFF),
+    TermStatus.RECTIFICATION.value: (Role.BUREAU_STAFF,),
+}
+
+
+class NotVisible(Exception):
+    """No such alliance, or not one this user may see."""
+
+
+@dataclass
+class InboxItem:
+    code: str
+    name: str
+    task_zh: str
+    task_en: str
+    deadline: datetime | None = None
+    working_days_left: int | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days_left is not None and self.working_days_left < 0
+
+
+def visible(user: StaffUser, alliance: Alliance | None) -> bool:
+    if alliance is None:
+        return False
+    return user.role != Role.DISTRICT_REVIEWER.value or alliance.district == user.district
+
+
+def _scope(query, user: StaffUser):
+    if user.role == Role.DISTRICT_REVIEWER.value:
+        return query.where(Alliance.district == user.district)
+    return query
+
+
+def inbox_items(url: str, user: StaffUser) -> list[InboxItem]:
+    """Every piece of work waiting on this user's role, without deadlines yet."""
+    role = Role(user.role)
+    items: list[InboxItem] = []
+    with session_scope(url) as session:
+        waiting = [s for s, roles in WAITING_ON.items() if role in roles]
+        if waiting:
+            for a in session.exec(
+                _scope(select(Alliance).where(Alliance.status.in_(waiting)), user)
+            ):
+                items.append(InboxItem(a.code, a.name, *_task_names(a.status)))
+        if role == Role.BUREAU_STAFF:
+            items += _staff_term_work(session)
+    return items
+
+
+def _task_names(status: str) -> tuple[str, str]:
+    return {
+        Stage.DISTRICT_REVIEW.value: ("审查推荐", "district review"),
+        Stage.EXPERT_REVIEW.value: ("组织专家评审", "expert review"),
+        Stage.DIRECTOR_MEETING.value: ("局长办公会审议结果录入", "record the director's meeting"),
+        TermStatus.RECTIFICATION.value: ("整改跟踪与复核", "follow and re-check rectification"),
+    }[status]
+
+
+def _staff_term_work(session: Session) -> list[InboxItem]:
+    items = []
+    objections = session.exec(
+        select(Alliance, func.count(ObjectionRow.id))
+        .join(ObjectionRow, ObjectionRow.alliance_code == Alliance.code)
+        .where(ObjectionRow.status == "open", Alliance.status == Stage.PUBLIC_NOTICE.value)
+        .group_by(Alliance.code)
+    )
+    for alliance, count in objections:
+        items.append(
+            InboxItem(
+                alliance.code, alliance.name, f"处理公示异议（{count}件）", "resolve objections"
+            )
+        )
+    reports = session.exec(
+        select(Alliance, AnnualReportRow)
+        .join(AnnualReportRow, AnnualReportRow.alliance_code == Alliance.code)
+        .where(AnnualReportRow.status == "submitted")
+    )
+    for alliance, report in reports:
+        items.append(
+            InboxItem(
+                alliance.code,
+                alliance.name,
+                f"审核{report.year}年度报告",
+                f"review the {report.year} report",
+            )
+        )
+    assessments = session.exec(
+        select(Alliance, AssessmentRow)
+        .join(AssessmentRow, AssessmentRow.alliance_code == Alliance.code)
+        .where(AssessmentRow.grade.is_(None), AssessmentRow.materials_submitted_at.is_not(None))
+    )
+    for alliance, row in assessments:
+        name = "期中考核评估" if row.kind == "midterm" else "期末综合评估"
+        items.append(
+            InboxItem(
+                alliance.code, alliance.name, f"录入{name}结果", f"record the {row.kind} result"
+            )
+        )
+    return items
+
+
+async def with_deadlines(
+    client: Client, url: str, items: list[InboxItem], today: date
+) -> list[InboxItem]:
+    """Add each item's deadline from its workflow; oldest deadline first."""
+
+    async def deadline_of(code: str) -> datetime | None:
+        try:
+            with session_scope(url) as session:
+                status = session.get(Alliance, code).status
+            if status in PROCEDURE_STAGES:
+                state = await procedure_state(client, code)
+                return state.clock.deadline if state.clock else None
+            state = await term_state(client, code)
+            return state.next_deadline
+        except ProcedureActionFailed:
+            return None
+
+    deadlines = await asyncio.gather(*(deadline_of(item.code) for item in items))
+    years = {today.year, today.year + 1} | {local_date(d).year for d in deadlines if d}
+    calendar = load_calendar(url, years)
+    for item, deadline in zip(items, deadlines, strict=True):
+        item.deadline = deadline
+        if deadline is not None:
+            item.working_days_left = _working_days_left(calendar, today, local_date(deadline))
+    far = datetime.max.replace(tzinfo=None)
+    return sorted(items, key=lambda i: i.deadline.replace(tzinfo=None) if i.deadline else far)
+
+
+def _working_days_left(calendar, today: date, due: date) -> int | None:
+    try:
+        if due >= today:
+            return calendar.count_working_days(today, due) - (
+                1 if calendar.is_workday(today) else 0
+            )
+        return -calendar.count_working_days(due, today) + (1 if calendar.is_workday(due) else 0)
+    except CalendarYearMissing:
+        return None
+
+
+def done_items(url: str, user: StaffUser, limit: int = 50) -> list[AuditEntry]:
+    """已办: what this user has done, newest first."""
+    with session_scope(url) as session:
+        return list(
+            session.exec(
+                select(AuditEntry)
+                .where(AuditEntry.actor == user.display_name, AuditEntry.role == user.role)
+                .order_by(AuditEntry.at.desc())
+                .limit(limit)
+            )
+        )
+
+
+@dataclass
+class AllianceRecord:
+    alliance: Alliance
+    members: list[Member]
+    materials: list[MaterialFile]
+    decisions: list[DecisionRow]
+    audit: list[AuditEntry]
+    emails: list[EmailMessage]
+    objections: list[ObjectionRow]
+    reports: list[AnnualReportRow]
+    assessments: list[AssessmentRow]
+    live: object | None = None  # ProcedureState or TermState, when the workflow answers
+    live_error: str = ""
+    actions: list[str] = field(default_factory=list)
+
+
+def alliance_record(url: str, user: StaffUser, code: str) -> AllianceRecord:
+    with session_scope(url) as session:
+        alliance = session.get(Alliance, code)
+        if not visible(user, alliance):
+            raise NotVisible(code)
+        version = alliance.application_version
+
+        def rows(table, *conditions, order=None):
+            query = select(table).where(table.alliance_code == code, *conditions)
+            return list(session.exec(query.order_by(order if order is not None else table.id)))
+
+        return AllianceRecord(
+            alliance=alliance,
+            members=rows(Member, Member.application_version == version),
+            materials=rows(MaterialFile, MaterialFile.application_version == version),
+            decisions=rows(DecisionRow),
+            audit=rows(AuditEntry, order=AuditEntry.at),
+            emails=rows(EmailMessage),
+            objections=rows(ObjectionRow, order=ObjectionRow.number),
+            reports=rows(AnnualReportRow, order=AnnualReportRow.year),
+            assessments=rows(AssessmentRow),
+        )
+
+
+async def add_live_state(client: Client, record: AllianceRecord) -> None:
+    status = record.alliance.status
+    try:
+        if status in PROCEDURE_STAGES:
+            record.live = await procedure_state(client, record.alliance.code)
+        elif status in TERM_STATUSES:
+            record.live = await term_state(client, record.alliance.code)
+    except ProcedureActionFailed as failed:
+        record.live_error = str(failed)
+
+
+def actions_for(user: StaffUser, record: AllianceRecord) -> list[str]:
+    """The forms to show: the actions this role may take on this alliance now.
+
+    The workflow's validators decide in the end; this only avoids offering what cannot work.
+    """
+    role, status = Role(user.role), record.alliance.status
+    actions: list[str] = []
+    if status == Stage.DISTRICT_REVIEW.value and role == Role.DISTRICT_REVIEWER:
+        actions.append("district_review")
+    if status == Stage.EXPERT_REVIEW.value and role == Role.EXPERT_ORGANISER:
+        actions.append("expert_review")
+    if status == Stage.DIRECTOR_MEETING.value and role in (Role.DIRECTOR_CLERK, Role.BUREAU_STAFF):
+        actions.append("meeting_decision")
+    if role != Role.BUREAU_STAFF:
+        return actions
+    if status == Stage.PUBLIC_NOTICE.value and any(o.status == "open" for o in record.objections):
+        actions.append("resolve_objection")
+    if status in TERM_STATUSES:
+        actions += ["submit_annual_report", "review_annual_report", "submit_assessment_materials"]
+        actions += ["record_assessment", "revoke", "extend_term"]
+    if status == TermStatus.RECTIFICATION.value:
+        actions += ["submit_rectification_report", "recheck_rectification", "extend_rectification"]
+    return actions
