@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import uvicorn
+
 from domain.settings import Settings, get_settings
 from notifications.capture_server import MailCapture
 from registry.calendar_store import loaded_years, seed_from_package
@@ -86,6 +88,7 @@ async def wait_for_temporal(settings: Settings, server: subprocess.Popen):
 
 
 async def run(settings: Settings) -> None:
+    from web.app import create_app
     from worker import build_worker
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -101,9 +104,21 @@ async def run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        console = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, client=client),
+                host=settings.web_host,
+                port=settings.web_port,
+                log_level="warning",
+            )
+        )
+        console.install_signal_handlers = lambda: None  # Ctrl-C is handled here, for all parts
         async with worker:
+            serving = asyncio.create_task(console.serve())
             await stop.wait()
             log.info("stopping: finishing the worker's current tasks")
+            console.should_exit = True
+            await serving
     finally:
         server.terminate()
         try:
@@ -116,6 +131,8 @@ async def run(settings: Settings) -> None:
 def print_where_to_look(settings: Settings) -> None:
     print(
         "\n鞍山市产业技术创新战略联盟 — running with embedded defaults\n"
+        f"  Web console     http://{settings.web_host}:{settings.web_port}"
+        " (first administrator: alliance-admin user create NAME --role administrator)\n"
         f"  Temporal UI     http://127.0.0.1:{settings.temporal_ui_port}\n"
         f"  Temporal server {settings.temporal_address}"
         f" (state in {settings.data_dir / 'temporal.db'})\n"

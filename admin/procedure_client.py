@@ -6,7 +6,12 @@ action reaches Temporal (update id = request id, refusal messages) is defined on
 
 from __future__ import annotations
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -139,6 +144,10 @@ async def _query(client: Client, alliance_code: str, query):
         return await handle.query(query)
     except RPCError as err:
         raise ProcedureActionFailed(_rpc_message(alliance_code, err)) from err
+    except WorkflowQueryFailedError as err:
+        raise ProcedureActionFailed(
+            f"暂时无法读取联盟 {alliance_code} 的流程状态：{err} (the workflow could not answer)"
+        ) from err
 
 
 async def announce_calendar_loaded(client: Client, alliance_codes: list[str]) -> int:

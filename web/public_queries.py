@@ -49,6 +49,7 @@ async def today(app: FastAPI) -> date:
 @dataclass(frozen=True)
 class MemberLine:
     name: str
+    kind: str
     kind_zh: str
 
 
@@ -112,7 +113,7 @@ def _notice_view(session: Session, row: PublicNoticeRow, on: date) -> NoticeView
         district=alliance.district,
         lead_unit=alliance.lead_unit,
         industry_field=alliance.industry_field,
-        members=[MemberLine(m.name, _kind_zh(m.kind)) for m in members],
+        members=[MemberLine(m.name, m.kind, _kind_zh(m.kind)) for m in members],
         start=row.start_date,
         end=row.end_date,
         phase=phase,

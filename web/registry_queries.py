@@ -1,0 +1,296 @@
+"""What the registry pages read: the dashboard, the filtered alliance list, holiday years.
+
+Every query goes through a `RegistryView`, which carries the user's district, so a
+district reviewer never sees another district's alliances on any page or export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, exists, or_, true
+from sqlmodel import col, func, select
+
+from domain.districts import DISTRICT_ZH
+from domain.procedure import FINAL_STAGES, Role, Stage, status_zh
+from domain.shanghai_time import SHANGHAI
+from domain.term import TermStatus
+from domain.term_rules import TermRules
+from registry.database import session_scope
+from registry.tables import Alliance, AnnualReportRow, CalendarYear, StaffUser
+from web.pages import Forbidden
+
+DEADLINE_WINDOW_DAYS = 30
+# Alliances in a running term owe annual reports, under rectification too.
+IN_TERM = (TermStatus.ACTIVE.value, TermStatus.RECTIFICATION.value)
+OPEN_STAGES = tuple(s.value for s in Stage if s not in FINAL_STAGES)
+# Procedure stages first, then the term's statuses (withdrawn appears in both).
+STATUS_ORDER = tuple(dict.fromkeys([*(s.value for s in Stage), *(s.value for s in TermStatus)]))
+RECEIVED = ("submitted", "returned", "accepted")
+
+
+class FilterInvalid(ValueError):
+    """A list filter that cannot be read; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class RegistryView:
+    """Whose registry view: the database, the user's district (None: all) and today."""
+
+    url: str
+    district: str | None
+    today: date
+    rules: TermRules = TermRules()
+
+
+def view_for(url: str, user: StaffUser, today: date, rules: TermRules) -> RegistryView:
+    if user.role == Role.DISTRICT_REVIEWER.value:
+        if not user.district:
+            raise Forbidden("您的账号未设置所属县区，请联系管理员 (your account has no district)")
+        return RegistryView(url, user.district, today, rules)
+    return RegistryView(url, None, today, rules)
+
+
+@dataclass(frozen=True)
+class AllianceFilter:
+    status: str = ""
+    district: str = ""
+    year: int | None = None
+    overdue: bool = False
+    q: str = ""
+
+
+def read_filter(
+    status: str = "", district: str = "", year: str = "", overdue: str = "", q: str = ""
+) -> AllianceFilter:
+    """The list's query parameters as typed filters; blank means "any"."""
+    status, district, year, q = status.strip(), district.strip(), year.strip(), q.strip()
+    if status and status not in STATUS_ORDER:
+        raise FilterInvalid(f"未知的状态 {status!r} (unknown status)")
+    if district and district not in DISTRICT_ZH:
+        raise FilterInvalid(f"未知的县区 {district!r} (unknown district)")
+    if year and not (year.isdigit() and len(year) == 4):
+        raise FilterInvalid(f"认定年份应为四位数字，如 2026，而不是 {year!r} (year: e.g. 2026)")
+    return AllianceFilter(
+        status=status,
+        district=district,
+        year=int(year) if year else None,
+        overdue=overdue.lower() in {"1", "true", "on", "yes"},
+        q=q,
+    )
+
+
+@dataclass(frozen=True)
+class AllianceRow:
+    code: str
+    name: str
+    district: str
+    status: str
+    certificate_serial: str | None
+    recognised_on: date | None
+    term_end: date | None
+    updated: datetime  # Beijing time, without zone (as shown and exported)
+
+    @classmethod
+    def of(cls, alliance: Alliance) -> AllianceRow:
+        return cls(
+            code=alliance.code,
+            name=alliance.name,
+            district=alliance.district,
+            status=alliance.status,
+            certificate_serial=alliance.certificate_serial,
+            recognised_on=alliance.recognised_on,
+            term_end=alliance.term_end,
+            updated=_beijing(alliance.updated_at),
+        )
+
+
+def find_alliances(view: RegistryView, filters: AllianceFilter) -> list[AllianceRow]:
+    """The alliances the list and its Excel export show, most recently changed first."""
+    if view.district and filters.district and filters.district != view.district:
+        raise Forbidden("您只能查看本县区的联盟 (you may only see your own district's alliances)")
+    query = select(Alliance).where(_scope(view))
+    if filters.status:
+        query = query.where(Alliance.status == filters.status)
+    if filters.district:
+        query = query.where(Alliance.district == filters.district)
+    if filters.year is not None:
+        query = query.where(
+            col(Alliance.recognised_on) >= date(filters.year, 1, 1),
+            col(Alliance.recognised_on) < date(filters.year + 1, 1, 1),
+        )
+    if filters.overdue:
+        query = query.where(_report_missing(view, view.today.year - 1))
+    if filters.q:
+        query = query.where(
+            or_(
+                col(Alliance.name).icontains(filters.q, autoescape=True),
+                col(Alliance.code).istartswith(filters.q, autoescape=True),
+            )
+        )
+    query = query.order_by(col(Alliance.updated_at).desc(), col(Alliance.code))
+    with session_scope(view.url) as session:
+        return [AllianceRow.of(a) for a in session.exec(query)]
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Deadline:
+    code: str
+    name: str
+    kind: str  # term_end | annual_report
+    due: date
+    days_left: int
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class YearCount:
+    year: int
+    count: int
+    percent: int  # bar length relative to the busiest year
+
+
+@dataclass
+class Dashboard:
+    status_counts: list[StatusCount] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    overdue: list[AllianceRow] = field(default_factory=list)
+    overdue_year: int = 0
+    reports_per_year: list[YearCount] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.status_counts)
+
+
+def dashboard(view: RegistryView) -> Dashboard:
+    """The home page's figures, all from the registry."""
+    return Dashboard(
+        status_counts=status_counts(view),
+        deadlines=upcoming_deadlines(view),
+        overdue=find_alliances(view, AllianceFilter(overdue=True)),
+        overdue_year=view.today.year - 1,
+        reports_per_year=reports_per_year(view),
+    )
+
+
+def status_counts(view: RegistryView) -> list[StatusCount]:
+    query = select(Alliance.status, func.count()).where(_scope(view)).group_by(col(Alliance.status))
+    with session_scope(view.url) as session:
+        counts = dict(session.exec(query).all())
+    ordered = sorted(counts, key=lambda s: (STATUS_ORDER.index(s) if s in STATUS_ORDER else 99, s))
+    return [StatusCount(s, status_zh(s), counts[s]) for s in ordered]
+
+
+def upcoming_deadlines(view: RegistryView) -> list[Deadline]:
+    """Terms ending and December-31 annual reports still missing within the next 30 days."""
+    today = view.today
+    horizon = today + timedelta(days=DEADLINE_WINDOW_DAYS)
+    terms = select(Alliance).where(
+        _scope(view),
+        col(Alliance.status).in_(IN_TERM),
+        col(Alliance.term_end) >= today,
+        col(Alliance.term_end) <= horizon,
+    )
+    report_day = date(today.year, 12, 31)
+    days_left = (report_day - today).days
+    with session_scope(view.url) as session:
+        found = [
+            Deadline(a.code, a.name, "term_end", a.term_end, (a.term_end - today).days)
+            for a in session.exec(terms)
+            if a.term_end is not None
+        ]
+        if report_day <= horizon:
+            reports = select(Alliance).where(_scope(view), _report_missing(view, today.year))
+            found += [
+                Deadline(
+                    a.code,
+                    a.name,
+                    "annual_report",
+                    report_day,
+                    (report_day - today).days,
+                    today.year,
+                )
+                for a in session.exec(reports)
+            ]
+    return sorted(found, key=lambda d: (d.due, d.kind, d.code))
+
+
+def reports_per_year(view: RegistryView) -> list[YearCount]:
+    """Annual reports received (submitted at least once), per report year."""
+    query = (
+        select(AnnualReportRow.year, func.count())
+        .join(Alliance, col(Alliance.code) == col(AnnualReportRow.alliance_code))
+        .where(_scope(view), col(AnnualReportRow.status).in_(RECEIVED))
+        .group_by(col(AnnualReportRow.year))
+        .order_by(col(AnnualReportRow.year))
+    )
+    with session_scope(view.url) as session:
+        counts = session.exec(query).all()
+    busiest = max((n for _, n in counts), default=0)
+    return [YearCount(year, n, round(100 * n / busiest)) for year, n in counts]
+
+
+@dataclass(frozen=True)
+class LoadedYear:
+    year: int
+    source: str
+    loaded_at: datetime  # Beijing time, without zone
+
+
+def calendar_years(url: str) -> list[LoadedYear]:
+    """The loaded holiday years with where each came from, newest first."""
+    with session_scope(url) as session:
+        rows = session.exec(select(CalendarYear).order_by(col(CalendarYear.year).desc()))
+        return [LoadedYear(r.year, r.source, _beijing(r.loaded_at)) for r in rows]
+
+
+def open_procedure_codes(url: str) -> list[str]:
+    """Alliances still in a recognition step, which may be waiting for a holiday year."""
+    with session_scope(url) as session:
+        return list(
+            session.exec(select(Alliance.code).where(col(Alliance.status).in_(OPEN_STAGES)))
+        )
+
+
+def _beijing(instant: datetime) -> datetime:
+    return instant.astimezone(SHANGHAI).replace(tzinfo=None)
+
+
+def _scope(view: RegistryView) -> ColumnElement[bool]:
+    if view.district is None:
+        return true()
+    return col(Alliance.district) == view.district
+
+
+def _report_missing(view: RegistryView, year: int) -> ColumnElement[bool]:
+    """In term, owing the report of `year` (article 11), and no report received for it.
+
+    A first term recognised on or after the late-recognition day owes nothing that year,
+    and a term ending before December 31 owes nothing for its last year.
+    """
+    month, day = (int(x) for x in view.rules.late_recognition_month_day.split("-"))
+    received = exists().where(
+        col(AnnualReportRow.alliance_code) == col(Alliance.code),
+        col(AnnualReportRow.year) == year,
+        col(AnnualReportRow.status).in_(RECEIVED),
+    )
+    first_term_owes = and_(
+        col(Alliance.recognised_on) < date(year, month, day),
+        or_(col(Alliance.term_end).is_(None), col(Alliance.term_end) >= date(year, 12, 31)),
+    )
+    return and_(
+        col(Alliance.status).in_(IN_TERM),
+        col(Alliance.recognised_on).is_not(None),
+        col(Alliance.recognised_on) <= date(year, 12, 31),
+        or_(col(Alliance.term_no) > 1, first_term_owes),
+        ~received,
+    )
