@@ -14,11 +14,10 @@ from pathlib import Path
 
 import typer
 from rich.progress import Progress
-from sqlmodel import func, select
 from temporalio.client import Client
 
 from admin.demo import main as run_demo
-from admin.procedure_client import ProcedureActionFailed, start_term, submit_application
+from admin.procedure_client import ProcedureActionFailed, open_procedure, start_term
 from admin.provincial_import import (
     ImportFileInvalid,
     ProvincialAlliance,
@@ -29,11 +28,9 @@ from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
 from admin.simulation import SimulationStopped
 from admin.terminal import console, load_application_or_exit, refuse
 from domain.application import Application
-from domain.procedure import MAY_APPLY_FROM, Actor, Role, status_zh
 from domain.settings import PROJECT_ROOT, Settings, get_settings
 from registry.calendar_store import CalendarFileInvalid
-from registry.database import session_scope, upgrade_schema
-from registry.tables import Alliance, ApplicationVersion
+from registry.database import upgrade_schema
 from worker import connect
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
@@ -50,24 +47,8 @@ async def submit(
 ) -> str:
     """Open the recognition procedure of a checked application; returns the workflow id."""
     upgrade_schema(settings.registry_url())
-    code = application.alliance_code()
-    with session_scope(settings.registry_url()) as session:
-        registered = session.get(Alliance, code)
-        if registered is not None and registered.status not in MAY_APPLY_FROM:
-            raise ProcedureActionFailed(
-                f"联盟 {code}（{registered.name}）当前状态为“{status_zh(registered.status)}”，"
-                f"不能重新申请认定 (the alliance is {registered.status}; it cannot apply now)"
-            )
-        latest = session.exec(
-            select(func.max(ApplicationVersion.version)).where(
-                ApplicationVersion.alliance_code == application.alliance_code()
-            )
-        ).one()
     client = client or await connect(settings)
-    actor = Actor(name=submitted_by or application.lead_unit, role=Role.APPLICANT)
-    handle = await submit_application(
-        client, settings, application, actor, first_version=(latest or 0) + 1
-    )
+    handle = await open_procedure(client, settings, application, submitted_by)
     return handle.id
 
 

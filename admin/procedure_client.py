@@ -6,6 +6,7 @@ action reaches Temporal (update id = request id, refusal messages) is defined on
 
 from __future__ import annotations
 
+from sqlmodel import func, select
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -17,10 +18,12 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.application import Application
-from domain.procedure import Actor, ProcedureState
+from domain.procedure import MAY_APPLY_FROM, Actor, ProcedureState, Role, status_zh
 from domain.rules import ProcedureRules
 from domain.settings import Settings
 from domain.term import AssessmentRecord, Rectification, ReportRecord, TermState, TermStatus
+from registry.database import session_scope
+from registry.tables import Alliance, ApplicationVersion
 from workflows.recognition import ActionResult, RecognitionInput, RecognitionWorkflow
 from workflows.term import TermInput, TermWorkflow
 
@@ -67,6 +70,30 @@ async def submit_application(
             f"联盟 {application.alliance_code()} 已有正在办理的申请，不能重复提交"
             f" (an application of this alliance is already in progress: {workflow_id})"
         ) from err
+
+
+async def open_procedure(
+    client: Client, settings: Settings, application: Application, submitted_by: str = ""
+) -> WorkflowHandle:
+    """9.1 as the operator and the console do it: refused while the alliance is recognised
+    or its procedure runs; a new application continues the alliance's version numbers."""
+    code = application.alliance_code()
+    with session_scope(settings.registry_url()) as session:
+        registered = session.get(Alliance, code)
+        if registered is not None and registered.status not in MAY_APPLY_FROM:
+            raise ProcedureActionFailed(
+                f"联盟 {code}（{registered.name}）当前状态为“{status_zh(registered.status)}”，"
+                f"不能重新申请认定 (the alliance is {registered.status}; it cannot apply now)"
+            )
+        latest = session.exec(
+            select(func.max(ApplicationVersion.version)).where(
+                ApplicationVersion.alliance_code == code
+            )
+        ).one()
+    actor = Actor(name=submitted_by or application.lead_unit, role=Role.APPLICANT)
+    return await submit_application(
+        client, settings, application, actor, first_version=(latest or 0) + 1
+    )
 
 
 async def start_term(client: Client, settings: Settings, state: TermState) -> WorkflowHandle:

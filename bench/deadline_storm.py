@@ -164,6 +164,7 @@ class SmtpSink:
         for line in complete.decode().splitlines():
             if line and not line.startswith("#"):
                 at, _rcpts, key = line.split("\t", 2)
+                key = key.strip()
                 self.arrivals.append((float(at), key))
         return self.arrivals
 

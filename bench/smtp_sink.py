@@ -29,7 +29,7 @@ class _Log:
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001
         received = time.time()
         headers = _PARSER.parsebytes(envelope.original_content or b"", headersonly=True)
-        key = str(headers.get("X-Alliance-Notice-Key", ""))
+        key = " ".join(str(headers.get("X-Alliance-Notice-Key", "")).split())
         self._out.write(f"{received:.6f}\t{len(envelope.rcpt_tos)}\t{key}\n")
         self._out.flush()
         return "250 OK"

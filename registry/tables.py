@@ -232,3 +232,16 @@ class StaffUser(SQLModel, table=True):
     district: str | None = Field(default=None, description="for a district reviewer: its district")
     active: bool = True
     created_at: datetime
+
+
+class UploadedFile(SQLModel, table=True):
+    """An article-10 material uploaded through the console, stored by its SHA-256."""
+
+    __tablename__ = "uploaded_file"
+    sha256: str = Field(primary_key=True, max_length=64)
+    filename: str
+    content_type: str
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary))
+    uploaded_at: datetime
+    uploaded_by: str

@@ -41,7 +41,7 @@ class RegistryView:
     url: str
     district: str | None
     today: date
-    rules: TermRules = TermRules()
+    rules: TermRules
 
 
 def view_for(url: str, user: StaffUser, today: date, rules: TermRules) -> RegistryView:
@@ -211,14 +211,7 @@ def upcoming_deadlines(view: RegistryView) -> list[Deadline]:
         if report_day <= horizon:
             reports = select(Alliance).where(_scope(view), _report_missing(view, today.year))
             found += [
-                Deadline(
-                    a.code,
-                    a.name,
-                    "annual_report",
-                    report_day,
-                    (report_day - today).days,
-                    today.year,
-                )
+                Deadline(a.code, a.name, "annual_report", report_day, days_left, today.year)
                 for a in session.exec(reports)
             ]
     return sorted(found, key=lambda d: (d.due, d.kind, d.code))

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
+from starlette.datastructures import UploadFile
 
-from admin.procedure_client import ProcedureActionFailed, act
+from admin.procedure_client import ProcedureActionFailed, act, open_procedure
+from domain.application import MEMBER_KIND_ZH
+from domain.districts import DISTRICT_ZH
+from domain.eligibility import ApplicationInvalid, Problem
+from domain.procedure import Role
 from domain.shanghai_time import SHANGHAI
 from registry.database import session_scope
-from registry.tables import Certificate, Document, StaffUser
+from registry.tables import Alliance, Certificate, Document, MaterialFile, StaffUser, UploadedFile
 from web import staff_queries
+from web.application_form import (
+    CONTACT_ROWS,
+    MEMBER_ROWS,
+    Upload,
+    checked_application,
+    store_uploads,
+)
 from web.forms import FormInvalid, parse
 from web.pages import Forbidden, client_of, current_user, render, settings_of
 from web.security import check_csrf
@@ -95,3 +108,81 @@ def certificate_pdf(request: Request, code: str, user: StaffUser = Depends(curre
         media_type=document.content_type,
         headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
     )
+
+
+def _require_staff(user: StaffUser) -> None:
+    if user.role not in (Role.BUREAU_STAFF.value, Role.ADMINISTRATOR.value):
+        raise Forbidden("只有市科技局工作人员可以录入申请 (only bureau staff enter applications)")
+
+
+@router.get("/applications/new")
+def new_application(request: Request, user: StaffUser = Depends(current_user)):
+    _require_staff(user)
+    return render(request, "new_application.html", entered={}, problems=[], **FORM_CHOICES)
+
+
+@router.post("/applications")
+async def create_application(request: Request, user: StaffUser = Depends(current_user)):
+    """Staff enter an application for an alliance (9.1); nothing is stored if it is refused."""
+    _require_staff(user)
+    form_data = await request.form()
+    check_csrf(request, str(form_data.get("csrf", "")))
+    form = {k: v for k, v in form_data.items() if isinstance(v, str)}
+    uploads = {
+        key: Upload(key, value.filename, value.content_type or "", await value.read())
+        for key, value in form_data.items()
+        if isinstance(value, UploadFile) and value.filename
+    }
+    settings = settings_of(request)
+    try:
+        application = checked_application(form, uploads, settings.upload_max_mb)
+        store_uploads(settings.registry_url(), uploads, user.display_name)
+        await open_procedure(
+            await client_of(request), settings, application, f"{user.display_name}（代录）"
+        )
+    except ApplicationInvalid as invalid:
+        return render(
+            request,
+            "new_application.html",
+            status_code=400,
+            entered=form,
+            problems=invalid.problems,
+            **FORM_CHOICES,
+        )
+    except ProcedureActionFailed as refused:
+        return render(
+            request,
+            "new_application.html",
+            status_code=400,
+            entered=form,
+            problems=[Problem(field="application", zh=str(refused), en="")],
+            **FORM_CHOICES,
+        )
+    return RedirectResponse(f"/alliances/{application.alliance_code()}?done=submitted", 303)
+
+
+@router.get("/materials/{sha256}")
+def material_file(request: Request, sha256: str, user: StaffUser = Depends(current_user)):
+    """An uploaded article-10 material, to staff who may see an alliance that filed it."""
+    url = settings_of(request).registry_url()
+    with session_scope(url) as session:
+        codes = set(
+            session.exec(select(MaterialFile.alliance_code).where(MaterialFile.sha256 == sha256))
+        )
+        allowed = any(staff_queries.visible(user, session.get(Alliance, code)) for code in codes)
+        stored = session.get(UploadedFile, sha256) if allowed else None
+    if stored is None:
+        raise Forbidden("没有该文件，或您无权查看 (no such file, or not yours to see)")
+    return Response(
+        stored.content,
+        media_type=stored.content_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.filename)}"},
+    )
+
+
+FORM_CHOICES = {
+    "districts": list(DISTRICT_ZH.items()),
+    "member_kinds": list(MEMBER_KIND_ZH.items()),
+    "member_rows": range(MEMBER_ROWS),
+    "contact_rows": range(CONTACT_ROWS),
+}
