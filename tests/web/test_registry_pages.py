@@ -113,6 +113,7 @@ async def test_district_reviewer_sees_only_alliances_of_their_district(bureau, a
 
     page = await reviewer.get("/alliances")
     assert listed(page.text) == [tiexi] and sample not in page.text
+    assert (await reviewer.get(f"/alliances/{sample}")).status_code in (403, 404)
     assert 'name="district"' not in page.text, "no district filter for a district reviewer"
     assert listed((await reviewer.get("/alliances", params={"q": sample})).text) == []
     dashboard = await reviewer.get("/")

@@ -1,0 +1,98 @@
+"""Headless Debian Chromium, driven by Playwright, against the real console app.
+
+The app runs in this test's event loop (uvicorn), wired to the time-skipping Temporal
+server, the in-process SMTP server and the registry, like the rest of the suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import async_playwright
+
+from domain.settings import PROJECT_ROOT
+from tests.support.smtp_fixture import smtp_server  # noqa: F401
+from tests.web.conftest import PASSWORD, as_user, web_app  # noqa: F401
+from tests.workflows.conftest import bureau, env  # noqa: F401
+
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "Debian's chromium is not installed: scripts/test.sh installs it (apt-get)"
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+async def console(web_app, bureau):  # noqa: F811
+    """The console served on a free local port; its clock is the simulated one."""
+    clock_offset = {"now": await bureau.now()}
+    web_app.state.clock = lambda: clock_offset["now"]
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    server.install_signal_handlers = lambda: None
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+
+    async def sync_clock() -> None:
+        clock_offset["now"] = await bureau.now()
+
+    yield f"http://127.0.0.1:{port}", sync_clock
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def chromium():
+    """A headless Chromium; `await new_page(chromium)` gives each user a fresh session."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        await browser.close()
+
+
+async def new_page(browser):
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    return await context.new_page()
+
+
+async def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def sign_in(page, base: str, username: str) -> None:
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button.primary")
+    await page.wait_for_url(f"{base}/")
