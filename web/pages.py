@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import inspect
+from datetime import date, datetime
+
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from temporalio.client import Client
 
+from domain.application import MATERIAL_KIND_ZH, MEMBER_KIND_ZH
 from domain.districts import district_zh
 from domain.procedure import ROLE_ZH, Role, status_zh
 from domain.settings import PROJECT_ROOT, Settings
+from domain.shanghai_time import SHANGHAI, local_date
 from registry.tables import StaffUser
 from web.accounts import get_user
 from web.security import csrf_token
 from worker import connect
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates" / "web"))
-templates.env.globals.update(status_zh=status_zh, district_zh=district_zh)
+templates.env.globals.update(
+    status_zh=status_zh,
+    district_zh=district_zh,
+    member_kind_zh=lambda kind: MEMBER_KIND_ZH.get(kind, kind),
+    material_kind_zh=lambda kind: MATERIAL_KIND_ZH.get(kind, kind),
+)
+
+
+def beijing_time(moment: datetime | None) -> str:
+    """Times are stored in UTC; people read Beijing time."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+templates.env.filters["bj"] = beijing_time
 LANGUAGES = ("zh-CN", "en")
 
 
@@ -30,6 +48,16 @@ class Forbidden(Exception):
 def language(request: Request) -> str:
     lang = request.cookies.get("lang", "zh-CN")
     return lang if lang in LANGUAGES else "zh-CN"
+
+
+async def today(request: Request) -> date:
+    """Today in Beijing. Tests on simulated time set `app.state.clock` (a plain or async
+    callable returning an aware datetime), so pages and workflows agree on the date."""
+    clock = getattr(request.app.state, "clock", None)
+    now = clock() if clock is not None else datetime.now(SHANGHAI)
+    if inspect.isawaitable(now):
+        now = await now
+    return local_date(now)
 
 
 def settings_of(request: Request) -> Settings:

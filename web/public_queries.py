@@ -8,20 +8,17 @@ and the real time in Beijing otherwise. Tests set it to Temporal's simulated clo
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
-from fastapi import FastAPI
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
 from admin.procedure_client import act
 from domain.application import MEMBER_KIND_ZH, MemberKind
 from domain.procedure import ObjectionFiling
-from domain.shanghai_time import SHANGHAI, local_date
 from registry.database import session_scope
 from registry.tables import Alliance, Certificate, Member, PublicNoticeRow
 
@@ -32,15 +29,6 @@ FIELD_LIMITS = {
     "contact": ("联系方式", "contact", 200),
     "text": ("异议内容", "objection text", 5000),
 }
-
-
-async def today(app: FastAPI) -> date:
-    """Today in Beijing, from `app.state.clock` if a test has set one (see the module doc)."""
-    clock = getattr(app.state, "clock", None)
-    now = clock() if clock is not None else datetime.now(SHANGHAI)
-    if inspect.isawaitable(now):
-        now = await now
-    return local_date(now)
 
 
 # ---- public notices (公示, article 9.4)

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from admin.procedure_client import ProcedureActionFailed
 from domain.certificate import chinese_date
-from web.pages import client_of, render, settings_of
+from web.pages import client_of, render, settings_of, today
 from web.public_queries import (
     NoticeView,
     ObjectionForm,
@@ -18,7 +18,6 @@ from web.public_queries import (
     current_notices,
     file_objection,
     notice_of,
-    today,
 )
 from web.security import check_csrf
 
@@ -37,7 +36,7 @@ def _url(request: Request) -> str:
 
 
 async def _notice_or_404(request: Request, code: str) -> NoticeView:
-    notice = await asyncio.to_thread(notice_of, _url(request), code, await today(request.app))
+    notice = await asyncio.to_thread(notice_of, _url(request), code, await today(request))
     if notice is None:
         raise HTTPException(404, f"没有联盟 {code} 的公示 (no public notice for alliance {code})")
     return notice
@@ -45,15 +44,17 @@ async def _notice_or_404(request: Request, code: str) -> NoticeView:
 
 @router.get("/notices")
 async def notices(request: Request):
-    found = await asyncio.to_thread(current_notices, _url(request), await today(request.app))
+    found = await asyncio.to_thread(current_notices, _url(request), await today(request))
     return _render(request, "public_notices.html", notices=found)
 
 
 @router.get("/notices/{code}")
 async def notice_page(request: Request, code: str):
     notice = await _notice_or_404(request, code)
-    receipt = request.session.pop(RECEIPT, None)
-    number = receipt["number"] if receipt and receipt.get("code") == code else None
+    receipt = request.session.get(RECEIPT)
+    number = None
+    if receipt and receipt.get("code") == code:
+        number = request.session.pop(RECEIPT)["number"]
     return _render(
         request, "public_notice.html", notice=notice, form=ObjectionForm(), receipt=number
     )
@@ -113,9 +114,7 @@ async def certificate_search(request: Request, serial: str = ""):
 @router.get("/certificates/{serial:path}")
 async def certificate_page(request: Request, serial: str):
     serial = serial.strip()
-    result = await asyncio.to_thread(
-        certificate_check, _url(request), serial, await today(request.app)
-    )
+    result = await asyncio.to_thread(certificate_check, _url(request), serial, await today(request))
     status_code = 404 if result.status == "not_found" else 200
     return _render(
         request, "public_certificates.html", status_code=status_code, serial=serial, result=result

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import date, datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -14,12 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from admin.procedure_client import announce_calendar_loaded
 from domain.districts import DISTRICT_ZH
 from domain.procedure import Role
-from domain.shanghai_time import SHANGHAI
 from registry.calendar_store import CalendarFileInvalid, load_year_file
 from registry.tables import StaffUser
 from web import registry_queries as queries
 from web.export import XLSX, alliances_workbook, content_disposition
-from web.pages import Forbidden, client_of, current_user, render, settings_of
+from web.pages import Forbidden, client_of, current_user, render, settings_of, today
 from web.security import check_csrf
 
 router = APIRouter()
@@ -28,15 +26,11 @@ MAX_CALENDAR_BYTES = 256 * 1024  # a year's schedule is a few hundred bytes
 CALENDAR_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def _today(request: Request) -> date:
-    """Beijing today; tests on simulated time set `app.state.clock`."""
-    clock = getattr(request.app.state, "clock", None)
-    return (clock() if clock else datetime.now(SHANGHAI)).astimezone(SHANGHAI).date()
-
-
-def _view(request: Request, user: StaffUser) -> queries.RegistryView:
+async def _view(request: Request, user: StaffUser) -> queries.RegistryView:
     settings = settings_of(request)
-    return queries.view_for(settings.registry_url(), user, _today(request), settings.term_rules)
+    return queries.view_for(
+        settings.registry_url(), user, await today(request), settings.term_rules
+    )
 
 
 def _filters(
@@ -49,18 +43,18 @@ def _filters(
 
 
 @router.get("/")
-def dashboard_page(request: Request, user: StaffUser = Depends(current_user)):
-    view = _view(request, user)
+async def dashboard_page(request: Request, user: StaffUser = Depends(current_user)):
+    view = await _view(request, user)
     return render(request, "dashboard.html", board=queries.dashboard(view), today=view.today)
 
 
 @router.get("/alliances")
-def alliance_list(
+async def alliance_list(
     request: Request,
     user: StaffUser = Depends(current_user),
     filters: queries.AllianceFilter = Depends(_filters),
 ):
-    view = _view(request, user)
+    view = await _view(request, user)
     return render(
         request,
         "alliances.html",
@@ -72,12 +66,12 @@ def alliance_list(
 
 
 @router.get("/alliances.xlsx")
-def alliance_export(
+async def alliance_export(
     request: Request,
     user: StaffUser = Depends(current_user),
     filters: queries.AllianceFilter = Depends(_filters),
 ):
-    view = _view(request, user)
+    view = await _view(request, user)
     return Response(
         alliances_workbook(queries.find_alliances(view, filters)),
         media_type=XLSX,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +14,6 @@ from domain.application import MEMBER_KIND_ZH
 from domain.districts import DISTRICT_ZH
 from domain.eligibility import ApplicationInvalid, Problem
 from domain.procedure import Role
-from domain.shanghai_time import SHANGHAI
 from registry.database import session_scope
 from registry.tables import Alliance, Certificate, Document, MaterialFile, StaffUser, UploadedFile
 from web import staff_queries
@@ -27,23 +25,19 @@ from web.application_form import (
     store_uploads,
 )
 from web.forms import FormInvalid, parse
-from web.pages import Forbidden, client_of, current_user, render, settings_of
+from web.pages import Forbidden, client_of, current_user, render, settings_of, today
 from web.security import check_csrf
 
 router = APIRouter()
-
-
-def today(request: Request):
-    """Beijing today; tests on simulated time set `app.state.clock`."""
-    clock = getattr(request.app.state, "clock", None)
-    return (clock() if clock else datetime.now(SHANGHAI)).astimezone(SHANGHAI).date()
 
 
 @router.get("/inbox")
 async def inbox(request: Request, user: StaffUser = Depends(current_user)):
     url = settings_of(request).registry_url()
     items = staff_queries.inbox_items(url, user)
-    items = await staff_queries.with_deadlines(await client_of(request), url, items, today(request))
+    items = await staff_queries.with_deadlines(
+        await client_of(request), url, items, await today(request)
+    )
     return render(request, "inbox.html", items=items, done=staff_queries.done_items(url, user))
 
 
