@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.temporal import sample_application
 from tests.web.conftest import csrf_of
 
@@ -105,3 +107,45 @@ async def test_a_refused_action_shows_the_workflow_reason_next_to_the_form(burea
     assert refused.status_code == 400
     assert "请填写退回或不予推荐的理由" in refused.text
     assert 'id="form-district_review"' in refused.text
+
+
+STEP_FORMS = {
+    "district_review": {"outcome": "recommend"},
+    "expert_review": {
+        "organisation": "x",
+        "panel": "a:1\nb:2\nc:3",
+        "necessity_opinion": "x",
+        "feasibility_opinion": "x",
+        "result": "pass",
+    },
+    "meeting_decision": {"meeting_number": "1", "meeting_date": "2026-01-01", "result": "approve"},
+    "revoke": {"reason": "x"},
+}
+
+
+@pytest.mark.parametrize(
+    ("username", "form"),
+    [
+        ("expert", "district_review"),
+        ("clerk", "district_review"),
+        ("admin", "district_review"),
+        ("gaoxin", "expert_review"),
+        ("staff", "expert_review"),
+        ("gaoxin", "meeting_decision"),
+        ("expert", "meeting_decision"),
+        ("gaoxin", "revoke"),
+    ],
+)
+async def test_no_role_acts_outside_its_steps(bureau, as_user, username, form):
+    code = await bureau.submit(sample_application())
+    await bureau.wait_for_state(code, lambda s: s.clock is not None)
+    client = await as_user(username)
+    page = await client.get(f"/alliances/{code}")
+    assert page.status_code == 200
+    assert f'id="form-{form}"' not in page.text
+    response = await client.post(
+        f"/alliances/{code}/actions/{form}", data={"csrf": csrf_of(page.text), **STEP_FORMS[form]}
+    )
+    assert response.status_code == 403
+    state = await bureau.state(code)
+    assert state.stage == "district_review" and state.decisions == []
