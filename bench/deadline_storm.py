@@ -46,11 +46,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import func, select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -115,11 +117,12 @@ def stop_process(process: subprocess.Popen | None) -> None:
         process.wait(timeout=10)
 
 
-def start_dev_server(settings: Settings, log_dir: Path) -> subprocess.Popen:
+def start_dev_server(settings: Settings, log_dir: Path, extra: list[str]) -> subprocess.Popen:
     """The local stack's dev server command, logging errors only and without the web UI."""
     command = dev_server_command(settings)
     command[command.index("--log-level") + 1] = "error"
     command.append("--headless")
+    command += extra
     out = (log_dir / "temporal.log").open("wb")
     return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -327,6 +330,7 @@ class Phase:
     offsets: list[float] = field(default_factory=list)  # completion - instant, sorted
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds from instant to last
     complete: bool = False
+    breakdown: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -471,6 +475,8 @@ async def storm_phase(args, client, settings, mail, cpu, say) -> Phase:
                 f"SMTP messages received: {len(mail.arrivals)} ({duplicates} duplicate keys)"
             )
         await asyncio.sleep(args.settle)
+        ids = [f"alliance-{s.alliance_code}" for s in states]
+        phase.breakdown = await stage_breakdown(client, sample_ids(ids, args.sample), instant)
     return phase
 
 
@@ -510,7 +516,81 @@ async def skeleton_phase(args, client, settings, cpu, say) -> Phase:
         say(f"  started in {phase.start_seconds:.1f} s; {phase.margin:.1f} s before the instant")
         await wait_for_completions(phase, lambda: list(COMPLETED.values()), cpu, args.timeout, say)
         await asyncio.sleep(args.settle)
+        ids = [f"skeleton-{i}" for i in range(args.n)]
+        phase.breakdown = await stage_breakdown(client, sample_ids(ids, args.sample), instant)
     return phase
+
+
+STAGES = (
+    ("wake lag", "instant -> workflow task scheduled (timer fired / start delay over)"),
+    ("wft queue", "workflow task scheduled -> picked up by the worker"),
+    ("wft run", "workflow task picked up -> completed (incl. replay after cache eviction)"),
+    ("act queue", "activity scheduled -> picked up by the worker"),
+    ("act run", "activity picked up -> completed (registry + SMTP for the storm)"),
+    ("wft2 queue", "next workflow task scheduled -> picked up"),
+    ("wft2 run", "next workflow task picked up -> completed"),
+)
+
+
+async def stage_breakdown(client: Client, workflow_ids: list[str], instant: datetime) -> dict:
+    """Where the time went, from the histories of a sample of the phase's workflows."""
+    E = EventType
+    stages: dict[str, list[float]] = {name: [] for name, _ in STAGES}
+    troubles: Counter = Counter()
+    anchor = instant.timestamp() - 1
+    for wid in workflow_ids:
+        events = (await client.get_workflow_handle(wid).fetch_history()).events
+
+        def at(event) -> float:
+            return event.event_time.ToDatetime(tzinfo=UTC).timestamp()
+
+        for event in events:
+            if event.event_type in (
+                E.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+                E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+                E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+                E.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+            ):
+                troubles[EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")] += 1
+        after = [e for e in events if at(e) >= anchor]
+        wft = [
+            e
+            for e in after
+            if e.event_type
+            in (
+                E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+                E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+            )
+        ]
+        scheduled = next(
+            (e for e in after if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), None
+        )
+        started = next(
+            (e for e in after if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED), None
+        )
+        completed = next(
+            (e for e in after if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED), None
+        )
+        if len(wft) < 6 or not (scheduled and started and completed):
+            troubles["incomplete history"] += 1
+            continue
+        t = [at(e) for e in wft[:6]]
+        stages["wake lag"].append(t[0] - instant.timestamp())
+        stages["wft queue"].append(t[1] - t[0])
+        stages["wft run"].append(t[2] - t[1])
+        stages["act queue"].append(at(started) - at(scheduled))
+        stages["act run"].append(at(completed) - at(started))
+        stages["wft2 queue"].append(t[4] - t[3])
+        stages["wft2 run"].append(t[5] - t[4])
+    return {"stages": stages, "troubles": dict(troubles), "sampled": len(workflow_ids)}
+
+
+def sample_ids(ids: list[str], size: int) -> list[str]:
+    if size <= 0 or not ids:
+        return []
+    step = max(1, len(ids) // size)
+    return ids[::step][:size]
 
 
 # ---------------------------------------------------------------------------- report
@@ -557,6 +637,10 @@ def print_results(args, storm: Phase | None, skeleton: Phase | None, worker_desc
         f"mode    : {args.mode}; N={args.n}; start concurrency {args.concurrency}; SMTP {args.smtp}"
     )
     print(f"worker  : {worker_desc}")
+    print(
+        f"server  : temporal server start-dev (local_stack flags, --log-level error, --headless"
+        f"{', ' + ' '.join(args.server_arg) if args.server_arg else ''})"
+    )
     header = (
         f"{'phase':<9} {'N':>5} {'start s':>8} {'margin s':>8} {'first s':>8} {'p50 s':>7}"
         f" {'p90 s':>7} {'p99 s':>7} {'last s':>7} {'per s':>7}  CPU s in window"
@@ -587,6 +671,26 @@ def print_results(args, storm: Phase | None, skeleton: Phase | None, worker_desc
             )
         for note in phase.notes:
             print(f"note {phase.name}: {note}")
+    phases = [p for p in (storm, skeleton) if p is not None and p.breakdown]
+    if phases:
+        sampled = ", ".join(f"{p.name} {p.breakdown['sampled']}" for p in phases)
+        print(f"\nwhere the time went (from sampled histories: {sampled}); median / p90 / max s")
+        print(f"{'stage':<11} " + " ".join(f"{p.name:>24}" for p in phases) + "  meaning")
+        for name, meaning in STAGES:
+            cells = []
+            for p in phases:
+                values = sorted(p.breakdown["stages"][name])
+                if values:
+                    cells.append(
+                        f"{values[len(values) // 2]:>7.2f} /{values[int(0.9 * len(values))]:>7.2f}"
+                        f" /{values[-1]:>7.2f}"
+                    )
+                else:
+                    cells.append(f"{'-':>24}")
+            print(f"{name:<11} " + " ".join(f"{c:>24}" for c in cells) + f"  {meaning}")
+        for p in phases:
+            if p.breakdown["troubles"]:
+                print(f"note {p.name}: in sampled histories {p.breakdown['troubles']}")
     print(
         "seconds are from the instant: storm = SMTP server accepted the notice; skeleton ="
         " no-op activity returned. per s = completions / last s."
@@ -634,7 +738,7 @@ async def run(args) -> None:
     )
     try:
         mail.start()
-        server = start_dev_server(settings, folder)
+        server = start_dev_server(settings, folder, args.server_arg)
         client = await wait_for_temporal(settings, server)
         cpu = CpuWindow({"temporal server": server.pid, "smtp sink": mail.pid})
         if args.phases in ("both", "storm"):
@@ -688,6 +792,20 @@ def main(argv: list[str] | None = None) -> None:
         metavar="KEY=JSON",
         help="temporalio Worker option (e.g. max_concurrent_activities=200);"
         " replaces build_worker by an equivalent Worker with these options",
+    )
+    parser.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra dev-server argument, e.g. --server-arg=--sqlite-pragma "
+        "--server-arg=journal_mode=wal",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=100,
+        help="workflows per phase whose histories give the time breakdown",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args(argv)

@@ -44,7 +44,10 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from admin.demo import register_search_attributes, test_server_path
+try:  # moved from admin.demo to admin.simulation while this benchmark was written
+    from admin.simulation import register_search_attributes, test_server_path
+except ImportError:
+    from admin.demo import register_search_attributes, test_server_path
 from admin.procedure_client import act, workflow_id_for
 from domain.application_file import load_application_file
 from domain.procedure import Actor, Role
@@ -237,7 +240,9 @@ async def read_runs(client: Client, workflow_id: str, first_run_id: str) -> list
         next_run = None
         if last.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
             closed_by = "continued-as-new"
-            next_run = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            next_run = (
+                last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            )
         elif last.event_type in (
             E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
             E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
@@ -276,8 +281,16 @@ async def wait_until_idle(client: Client, workflow_id: str, seconds: float = 30)
 
 
 def print_runs(runs: list[Run], command: str, scenario: list[str], mail: Counter) -> None:
-    kinds = ["workflow start", "continue-as-new", "activity", "activity retry", "timer",
-             "update", "signal", "upsert SA"]
+    kinds = [
+        "workflow start",
+        "continue-as-new",
+        "activity",
+        "activity retry",
+        "timer",
+        "update",
+        "signal",
+        "upsert SA",
+    ]
     print("\n=== term history results ===")
     print(f"command : {command}")
     print("scenario: " + "; ".join(scenario))
@@ -388,8 +401,9 @@ async def run(args) -> None:
                 if what == "report":
                     reminders += 1
                     await driver.report(detail, reminders, args.review)
-                    scenario.append(f"report {detail} after reminder"
-                                    + (" + accepted" if args.review else ""))
+                    scenario.append(
+                        f"report {detail} after reminder" + (" + accepted" if args.review else "")
+                    )
                 else:
                     kind = AssessmentKind.MIDTERM if what == "midterm" else AssessmentKind.FINAL
                     await driver.assessment(at, kind, detail)
@@ -421,8 +435,11 @@ async def run(args) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="events and actions of one five-year term")
-    parser.add_argument("--review", action="store_true",
-                        help="staff also accept each annual report (one more update each)")
+    parser.add_argument(
+        "--review",
+        action="store_true",
+        help="staff also accept each annual report (one more update each)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     asyncio.run(run(parser.parse_args(argv)))
 

@@ -23,6 +23,7 @@ from registry.database import session_scope
 from registry.tables import (
     Alliance,
     AnnualReportRow,
+    ApplicationVersion,
     AssessmentRow,
     AuditEntry,
     DecisionRow,
@@ -206,6 +207,7 @@ class AllianceRecord:
     objections: list[ObjectionRow]
     reports: list[AnnualReportRow]
     assessments: list[AssessmentRow]
+    application: dict = field(default_factory=dict)  # the current version as submitted
     live: object | None = None  # ProcedureState or TermState, when the workflow answers
     live_error: str = ""
     actions: list[str] = field(default_factory=list)
@@ -232,6 +234,13 @@ def alliance_record(url: str, user: StaffUser, code: str) -> AllianceRecord:
             objections=rows(ObjectionRow, order=ObjectionRow.number),
             reports=rows(AnnualReportRow, order=AnnualReportRow.year),
             assessments=rows(AssessmentRow),
+            application=next(
+                (
+                    v.payload
+                    for v in rows(ApplicationVersion, ApplicationVersion.version == version)
+                ),
+                {},
+            ),
         )
 
 

@@ -65,6 +65,8 @@ async def test_reviewer_expert_and_clerk_take_the_application_to_the_notice(bure
     page = await clerk.get(f"/alliances/{code}")
     assert f"{state.notice.start} — {state.notice.end}" in page.text
     assert "district_review.recommend" in page.text and "expert_review.pass" in page.text
+    app = sample_application()
+    assert app.bodies.executive.responsible_person in page.text and "专职" in page.text
 
 
 async def test_another_district_cannot_see_or_act_and_roles_stay_in_their_steps(bureau, as_user):
