@@ -101,6 +101,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all CPUs spent busy (not idle or waiting for I/O) since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def self_cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system
@@ -375,6 +382,7 @@ class CpuWindow:
     def _read(self) -> dict[str, float]:
         found = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
         found["bench+worker"] = self_cpu_seconds()
+        found["machine busy"] = machine_busy_seconds()
         return found
 
     def begin(self) -> None:
@@ -382,7 +390,10 @@ class CpuWindow:
 
     def end(self) -> dict[str, float]:
         last = self._read()
-        return {name: last[name] - self.first[name] for name in last}
+        used = {name: last[name] - self.first[name] for name in last}
+        ours = sum(v for k, v in used.items() if k != "machine busy")
+        used["other processes"] = max(0.0, used.pop("machine busy") - ours)
+        return used
 
 
 async def wait_for_completions(phase: Phase, read, cpu: CpuWindow, timeout: float, say) -> None:
@@ -523,12 +534,12 @@ async def skeleton_phase(args, client, settings, cpu, say) -> Phase:
 
 STAGES = (
     ("wake lag", "instant -> workflow task scheduled (timer fired / start delay over)"),
-    ("wft queue", "workflow task scheduled -> picked up by the worker"),
-    ("wft run", "workflow task picked up -> completed (incl. replay after cache eviction)"),
-    ("act queue", "activity scheduled -> picked up by the worker"),
-    ("act run", "activity picked up -> completed (registry + SMTP for the storm)"),
-    ("wft2 queue", "next workflow task scheduled -> picked up"),
-    ("wft2 run", "next workflow task picked up -> completed"),
+    ("wft wait", "workflow task scheduled -> a worker took it (incl. sticky-queue timeouts)"),
+    ("wft run", "workflow task taken -> completed (replay too, after a cache eviction)"),
+    ("act wait", "activity scheduled -> a worker took it"),
+    ("act run", "activity taken -> completed (registry + SMTP for the storm)"),
+    ("wft2 wait", "next workflow task scheduled -> taken"),
+    ("wft2 run", "next workflow task taken -> completed"),
 )
 
 
@@ -538,51 +549,42 @@ async def stage_breakdown(client: Client, workflow_ids: list[str], instant: date
     stages: dict[str, list[float]] = {name: [] for name, _ in STAGES}
     troubles: Counter = Counter()
     anchor = instant.timestamp() - 1
+
+    def at(event) -> float:
+        return event.event_time.ToDatetime(tzinfo=UTC).timestamp()
+
+    def first(events, kind, after: float):
+        return next((e for e in events if e.event_type == kind and at(e) >= after), None)
+
     for wid in workflow_ids:
         events = (await client.get_workflow_handle(wid).fetch_history()).events
-
-        def at(event) -> float:
-            return event.event_time.ToDatetime(tzinfo=UTC).timestamp()
-
         for event in events:
-            if event.event_type in (
+            if at(event) >= anchor and event.event_type in (
                 E.EVENT_TYPE_WORKFLOW_TASK_FAILED,
                 E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
                 E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
                 E.EVENT_TYPE_ACTIVITY_TASK_FAILED,
             ):
                 troubles[EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")] += 1
-        after = [e for e in events if at(e) >= anchor]
-        wft = [
-            e
-            for e in after
-            if e.event_type
-            in (
-                E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-                E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-                E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-            )
-        ]
-        scheduled = next(
-            (e for e in after if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), None
-        )
-        started = next(
-            (e for e in after if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED), None
-        )
-        completed = next(
-            (e for e in after if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED), None
-        )
-        if len(wft) < 6 or not (scheduled and started and completed):
+        scheduled = first(events, E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, anchor)
+        taken = scheduled and first(events, E.EVENT_TYPE_WORKFLOW_TASK_STARTED, at(scheduled))
+        done = taken and first(events, E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, at(taken))
+        act = done and first(events, E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, at(done))
+        act_taken = act and first(events, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, at(act))
+        act_done = act_taken and first(events, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, at(act_taken))
+        scheduled2 = act_done and first(events, E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, at(act_done))
+        taken2 = scheduled2 and first(events, E.EVENT_TYPE_WORKFLOW_TASK_STARTED, at(scheduled2))
+        done2 = taken2 and first(events, E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, at(taken2))
+        if not done2:
             troubles["incomplete history"] += 1
             continue
-        t = [at(e) for e in wft[:6]]
-        stages["wake lag"].append(t[0] - instant.timestamp())
-        stages["wft queue"].append(t[1] - t[0])
-        stages["wft run"].append(t[2] - t[1])
-        stages["act queue"].append(at(started) - at(scheduled))
-        stages["act run"].append(at(completed) - at(started))
-        stages["wft2 queue"].append(t[4] - t[3])
-        stages["wft2 run"].append(t[5] - t[4])
+        stages["wake lag"].append(at(scheduled) - instant.timestamp())
+        stages["wft wait"].append(at(taken) - at(scheduled))
+        stages["wft run"].append(at(done) - at(taken))
+        stages["act wait"].append(at(act_taken) - at(act))
+        stages["act run"].append(at(act_done) - at(act_taken))
+        stages["wft2 wait"].append(at(taken2) - at(scheduled2))
+        stages["wft2 run"].append(at(done2) - at(taken2))
     return {"stages": stages, "troubles": dict(troubles), "sampled": len(workflow_ids)}
 
 

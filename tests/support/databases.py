@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from registry.database import engine_for, upgrade_schema
 
@@ -28,7 +29,14 @@ def sqlite_registry(folder: Path) -> Iterator[str]:
 @contextmanager
 def postgres_registry() -> Iterator[str]:
     name = f"alliance_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as admin:
+    try:
+        admin_connection = psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as err:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_DSN}: every database test runs on "
+            f"SQLite and PostgreSQL. Start it, or set ALLIANCE_TEST_POSTGRES_DSN. ({err})"
+        )
+    with admin_connection as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
     url = f"{base}/{name}"
