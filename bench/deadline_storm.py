@@ -526,6 +526,17 @@ async def skeleton_phase(args, client, settings, cpu, say) -> Phase:
         phase.margin = (instant - datetime.now(UTC)).total_seconds()
         say(f"  started in {phase.start_seconds:.1f} s; {phase.margin:.1f} s before the instant")
         await wait_for_completions(phase, lambda: list(COMPLETED.values()), cpu, args.timeout, say)
+        # The histories are read once every skeleton has closed (its last workflow task done).
+        query = "WorkflowType = 'SkeletonWorkflow' AND ExecutionStatus = 'Running'"
+        for _ in range(int(args.timeout)):
+            running = (await client.count_workflows(query)).count
+            if running == 0:
+                closed = time.time() - instant.timestamp()
+                phase.notes.append(
+                    f"every skeleton workflow closed {closed:.1f} s after the instant"
+                )
+                break
+            await asyncio.sleep(1)
         await asyncio.sleep(args.settle)
         ids = [f"skeleton-{i}" for i in range(args.n)]
         phase.breakdown = await stage_breakdown(client, sample_ids(ids, args.sample), instant)
