@@ -79,6 +79,14 @@ async def test_staff_take_an_application_to_a_certificate_through_the_pages(
     async with staff.expect_download() as download:
         await staff.click("text=下载证书")
     assert (await download.value).suggested_filename.endswith(".pdf")
+    await staff.goto(f"{base}/")
+    await screenshot(staff, "dashboard")
+    await staff.goto(f"{base}/alliances")
+    assert code in await staff.content()
+    await screenshot(staff, "alliance-list")
+    await staff.goto(f"{base}/lang/en?back=/alliances")
+    assert "Alliances" in await staff.content()
+    await screenshot(staff, "alliance-list-english")
 
 
 async def test_an_objection_filed_on_the_public_page_holds_recognition(bureau, console, chromium):
