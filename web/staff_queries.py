@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from temporalio.client import Client
 
 from admin.procedure_client import ProcedureActionFailed, procedure_state, term_state
-from domain.procedure import FINAL_STAGES, Role, Stage
+from domain.procedure import FINAL_STAGES, STAGE_ACTORS, Role, Stage
 from domain.shanghai_time import local_date
 from domain.term import ENDED, TermStatus
 from domain.working_days import CalendarYearMissing
@@ -37,12 +37,17 @@ from registry.tables import (
 PROCEDURE_STAGES = {s.value for s in Stage} - {s.value for s in FINAL_STAGES}
 TERM_STATUSES = {s.value for s in TermStatus} - {s.value for s in ENDED}
 
-# Which registry status waits on which role (article 9 steps; the term's staff work).
-WAITING_ON: dict[str, tuple[Role, ...]] = {
-    Stage.DISTRICT_REVIEW.value: (Role.DISTRICT_REVIEWER,),
-    Stage.EXPERT_REVIEW.value: (Role.EXPERT_ORGANISER,),
-    Stage.DIRECTOR_MEETING.value: (Role.DIRECTOR_CLERK, Role.BUREAU_STAFF),
-    TermStatus.RECTIFICATION.value: (Role.BUREAU_STAFF,),
+# Which registry status waits on which role: the article-9 steps staff act on (from the
+# domain's STAGE_ACTORS) and the term's rectification, followed by bureau staff.
+STAFF_STEPS = (Stage.DISTRICT_REVIEW, Stage.EXPERT_REVIEW, Stage.DIRECTOR_MEETING)
+WAITING_ON: dict[str, frozenset[Role]] = {
+    **{stage.value: STAGE_ACTORS[stage] for stage in STAFF_STEPS},
+    TermStatus.RECTIFICATION.value: frozenset({Role.BUREAU_STAFF}),
+}
+STEP_FORMS = {
+    Stage.DISTRICT_REVIEW.value: "district_review",
+    Stage.EXPERT_REVIEW.value: "expert_review",
+    Stage.DIRECTOR_MEETING.value: "meeting_decision",
 }
 
 
@@ -262,12 +267,8 @@ def actions_for(user: StaffUser, record: AllianceRecord) -> list[str]:
     """
     role, status = Role(user.role), record.alliance.status
     actions: list[str] = []
-    if status == Stage.DISTRICT_REVIEW.value and role == Role.DISTRICT_REVIEWER:
-        actions.append("district_review")
-    if status == Stage.EXPERT_REVIEW.value and role == Role.EXPERT_ORGANISER:
-        actions.append("expert_review")
-    if status == Stage.DIRECTOR_MEETING.value and role in (Role.DIRECTOR_CLERK, Role.BUREAU_STAFF):
-        actions.append("meeting_decision")
+    if status in STEP_FORMS and role in WAITING_ON[status]:
+        actions.append(STEP_FORMS[status])
     if role != Role.BUREAU_STAFF:
         return actions
     if status == Stage.PUBLIC_NOTICE.value and any(o.status == "open" for o in record.objections):
