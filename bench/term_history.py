@@ -44,11 +44,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-try:  # moved from admin.demo to admin.simulation while this benchmark was written
-    from admin.simulation import register_search_attributes, test_server_path
-except ImportError:
-    from admin.demo import register_search_attributes, test_server_path
 from admin.procedure_client import act, workflow_id_for
+from admin.simulation import register_search_attributes, test_server_path
 from domain.application_file import load_application_file
 from domain.procedure import Actor, Role
 from domain.settings import PROJECT_ROOT, Settings
