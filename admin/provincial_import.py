@@ -34,6 +34,7 @@ from sqlmodel import Session, select
 from domain.application import MEMBER_KIND_ZH, Contact, Member, MemberKind, MemberRole
 from domain.credit_code import is_valid_credit_code
 from domain.districts import DISTRICT_ZH, District
+from domain.eligibility import is_valid_email
 from domain.procedure import Role, Stage
 from domain.shanghai_time import local_date
 from domain.term import TermState, current_term, term_end_for
@@ -57,9 +58,6 @@ COLUMNS = (
 
 _DISTRICTS = {d.value: d for d in District} | {zh: d for d, zh in DISTRICT_ZH.items()}
 _KINDS = {k.value: k for k in MemberKind} | {zh: k for k, zh in MEMBER_KIND_ZH.items()}
-_EMAIL = re.compile(
-    r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}"
-)
 _EMAIL_SEPARATORS = re.compile(r"[,;，；\s]+")
 _MEMBER_SEPARATORS = re.compile(r"[;；]")
 
@@ -289,7 +287,7 @@ def _emails(text: str, problems: list[str]) -> list[str]:
     if not emails:
         problems.append(_problem("联系邮箱为空", "contact_email is empty"))
     for email in emails:
-        if not _EMAIL.fullmatch(email):
+        if not is_valid_email(email):
             problems.append(
                 _problem(
                     f"联系邮箱“{email}”格式不正确，应形如 name@example.com",
