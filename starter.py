@@ -26,7 +26,7 @@ from admin.provincial_import import (
 )
 from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
 from admin.simulation import SimulationStopped
-from admin.terminal import console, load_application_or_exit, refuse
+from admin.terminal import OperatorCommands, console, load_application_or_exit, refuse
 from domain.application import Application
 from domain.settings import PROJECT_ROOT, Settings, get_settings
 from registry.calendar_store import CalendarFileInvalid
@@ -35,7 +35,9 @@ from worker import connect
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
 app = typer.Typer(
-    help="鞍山市产业技术创新战略联盟 — operator start-up commands", no_args_is_help=True
+    help="鞍山市产业技术创新战略联盟 — operator start-up commands",
+    no_args_is_help=True,
+    cls=OperatorCommands,
 )
 
 

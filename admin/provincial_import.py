@@ -14,9 +14,11 @@ without BOM, a header row; extra columns are ignored):
   same credit code. Credit codes may be typed in lower case.
 
 Each row is checked on its own and refused with every problem it has, by its physical
-line number (header = line 1). A certificate number or lead credit code that repeats an
-earlier row refuses the later row. An alliance already in the registry is skipped, so
-importing the same file again changes nothing.
+line number (header = line 1); cells breaking the input rules (`domain.input_rules`:
+length, invisible characters) are reported alone, before their content is looked at.
+A certificate number or lead credit code that repeats an earlier row refuses the later
+row. An alliance already in the registry is skipped, so importing the same file again
+changes nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +37,19 @@ from domain.application import MEMBER_KIND_ZH, Contact, Member, MemberKind, Memb
 from domain.credit_code import is_valid_credit_code
 from domain.districts import DISTRICT_ZH, District
 from domain.eligibility import is_valid_email
+from domain.input_rules import (
+    CONTACTS_MAX,
+    EMAIL_MAX,
+    FREE_TEXT,
+    MEMBERS_MAX,
+    NAME,
+    NAME_MAX,
+    SHORT_TEXT,
+    InputRefused,
+    TextKind,
+    clean_text,
+    shortened,
+)
 from domain.procedure import Role, Stage
 from domain.shanghai_time import local_date
 from domain.term import TermState, current_term, term_end_for
@@ -60,6 +75,18 @@ _DISTRICTS = {d.value: d for d in District} | {zh: d for d, zh in DISTRICT_ZH.it
 _KINDS = {k.value: k for k in MemberKind} | {zh: k for k, zh in MEMBER_KIND_ZH.items()}
 _EMAIL_SEPARATORS = re.compile(r"[,;，；\s]+")
 _MEMBER_SEPARATORS = re.compile(r"[;；]")
+# What each column may hold; a list cell may break lines between its entries.
+_CELLS = {
+    "alliance_name": ("联盟名称", NAME),
+    "district": ("区县", SHORT_TEXT),
+    "certificate_number": ("证书编号", SHORT_TEXT),
+    "recognised_on": ("认定日期", SHORT_TEXT),
+    "lead_unit": ("发起单位", NAME),
+    "lead_credit_code": ("发起单位统一社会信用代码", SHORT_TEXT),
+    "contact_email": ("联系邮箱", FREE_TEXT),
+    # room for MEMBERS_MAX entries of name|kind|credit code
+    "members": ("成员", TextKind(MEMBERS_MAX * (NAME_MAX + 50), multiline=True)),
+}
 
 
 class ImportFileInvalid(Exception):
@@ -101,9 +128,10 @@ def import_provincial_csv(
     for done, (line, record) in enumerate(rows, start=1):
         alliance = None
         if len(record) == len(header):
-            values = dict(zip(header, record, strict=True))
-            alliance, problems = _parse_row(line, values)
-            problems += _repeats(line, values, first_line_of)
+            values, problems = _cleaned(dict(zip(header, record, strict=True)))
+            if not problems:
+                alliance, problems = _parse_row(line, values)
+                problems += _repeats(line, values, first_line_of)
         else:
             problems = [
                 _problem(
@@ -166,6 +194,17 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
 
 def _problem(zh: str, en: str) -> str:
     return f"{zh} ({en})"
+
+
+def _cleaned(values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The row with each column in NFC form, and the columns the input rules refuse."""
+    cleaned, problems = dict(values), []
+    for column, (what_zh, kind) in _CELLS.items():
+        try:
+            cleaned[column] = clean_text(values[column], kind)
+        except InputRefused as refused:
+            problems.append(_problem(f"{what_zh}{refused.zh}", f"{column} {refused.en}"))
+    return cleaned, problems
 
 
 def _repeats(
@@ -272,10 +311,11 @@ def _credit_code(text: str, who_zh: str, who_en: str, problems: list[str]) -> st
     code = text.strip().upper()
     if is_valid_credit_code(code):
         return code
+    given = shortened(text.strip())
     problems.append(
         _problem(
-            f"{who_zh}的统一社会信用代码“{text.strip()}”无效，应为 18 位且校验位符合 GB 32100-2015",
-            f"the credit code '{text.strip()}' of {who_en} is not valid: it must have 18 "
+            f"{who_zh}的统一社会信用代码“{given}”无效，应为 18 位且校验位符合 GB 32100-2015",
+            f"the credit code '{given}' of {who_en} is not valid: it must have 18 "
             "characters and pass the GB 32100-2015 check",
         )
     )
@@ -286,8 +326,22 @@ def _emails(text: str, problems: list[str]) -> list[str]:
     emails = list(dict.fromkeys(e for e in _EMAIL_SEPARATORS.split(text) if e))
     if not emails:
         problems.append(_problem("联系邮箱为空", "contact_email is empty"))
-    for email in emails:
-        if not is_valid_email(email):
+    if len(emails) > CONTACTS_MAX:
+        problems.append(
+            _problem(
+                f"联系邮箱最多{CONTACTS_MAX}个（现有{len(emails)}个）",
+                f"contact_email may hold at most {CONTACTS_MAX} addresses (it has {len(emails)})",
+            )
+        )
+    for email in emails[:CONTACTS_MAX]:
+        if len(email) > EMAIL_MAX:
+            problems.append(
+                _problem(
+                    f"联系邮箱“{shortened(email)}”超过{EMAIL_MAX}个字符",
+                    f"the email address '{shortened(email)}' is longer than {EMAIL_MAX} characters",
+                )
+            )
+        elif not is_valid_email(email):
             problems.append(
                 _problem(
                     f"联系邮箱“{email}”格式不正确，应形如 name@example.com",
@@ -303,6 +357,14 @@ def _members(text: str, lead_unit: str, lead_code: str | None, problems: list[st
     if not entries:
         problems.append(_problem("成员为空", "members is empty"))
         return []
+    if len(entries) > MEMBERS_MAX:
+        problems.append(
+            _problem(
+                f"成员最多{MEMBERS_MAX}个（现有{len(entries)}个）",
+                f"members may list at most {MEMBERS_MAX} entries (it has {len(entries)})",
+            )
+        )
+        return []
     written: list[tuple[str, str]] = []
     members: list[Member] = []
     for number, entry in enumerate(entries, start=1):
@@ -310,20 +372,27 @@ def _members(text: str, lead_unit: str, lead_code: str | None, problems: list[st
         if len(parts) != 3 or not parts[0]:
             problems.append(
                 _problem(
-                    f"第 {number} 个成员“{entry}”应写成 名称|类型|统一社会信用代码",
-                    f"member {number} '{entry}' must be written name|kind|credit_code",
+                    f"第 {number} 个成员“{shortened(entry)}”应写成 名称|类型|统一社会信用代码",
+                    f"member {number} '{shortened(entry)}' must be written name|kind|credit_code",
                 )
             )
             continue
         name, kind_text, code_text = parts
+        try:
+            name = clean_text(name, NAME)
+        except InputRefused as refused:
+            problems.append(
+                _problem(f"第 {number} 个成员的名称{refused.zh}", f"member {number} {refused.en}")
+            )
+            continue
         written.append((name, code_text.upper()))
         kind = _KINDS.get(kind_text.lower())
         if kind is None:
             problems.append(
                 _problem(
-                    f"成员“{name}”的类型“{kind_text}”不存在，"
+                    f"成员“{name}”的类型“{shortened(kind_text)}”不存在，"
                     f"应为{'、'.join(MEMBER_KIND_ZH.values())}之一",
-                    f"member '{name}' has unknown kind '{kind_text}'; "
+                    f"member '{name}' has unknown kind '{shortened(kind_text)}'; "
                     f"use one of {', '.join(k.value for k in MemberKind)}",
                 )
             )

@@ -3,21 +3,51 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from typer.core import TyperGroup
 
+from admin.unreachable import EXIT_UNREACHABLE, unreachable_line
 from domain.application import Application
 from domain.application_file import load_application_file
 from domain.eligibility import ApplicationInvalid
+from domain.input_rules import refusals, refused_by_rules
+from domain.settings import get_settings
 
 console = Console()
+
+
+class OperatorCommands(TyperGroup):
+    """The commands of `starter.py` and `alliance-admin`: input the rules refuse, and a
+    service that cannot be reached, end in a clear message and a non-zero status."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ValidationError as invalid:
+            if not refused_by_rules(invalid):
+                raise
+            raise refuse(refusal_lines(invalid)) from None
+        except Exception as error:
+            line = unreachable_line(error, get_settings())
+            if line is None:
+                raise
+            typer.echo(line, err=True)
+            raise typer.Exit(EXIT_UNREACHABLE) from None
 
 
 def refuse(message: str) -> typer.Exit:
     """Print why nothing was done; the caller raises the returned exit (status 1)."""
     console.print(f"[red]未执行，未保存任何内容 (refused, nothing stored):[/red]\n{message}")
     return typer.Exit(1)
+
+
+def refusal_lines(invalid: ValidationError) -> str:
+    """One line per refused field, as `ApplicationInvalid` prints them."""
+    return "\n".join(f"{r.field}: {r.zh} ({r.en})" for r in refusals(invalid))
 
 
 def load_application_or_exit(path: Path) -> Application:

@@ -1,16 +1,31 @@
 """The application for recognition as a municipal alliance (articles 2, 8 and 10).
 
-The model only describes shape and types; the article-by-article eligibility checks live
-in `domain.eligibility` so that every problem can be reported at once.
+The model describes shape, types and the input limits of `domain.input_rules`; the
+article-by-article eligibility checks live in `domain.eligibility` so that every problem
+can be reported at once.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from domain.districts import District
+from domain.input_rules import (
+    CONTACTS_MAX,
+    MATERIALS_MAX,
+    MEMBERS_MAX,
+    EmailText,
+    FileName,
+    FreeText,
+    MoneyWan,
+    Name,
+    PersonName,
+    ShortText,
+    at_most,
+)
 
 
 class MemberKind(StrEnum):
@@ -60,18 +75,18 @@ MATERIAL_KIND_ZH = {
 
 
 class Member(BaseModel):
-    name: str
+    name: Name
     kind: MemberKind
-    credit_code: str = Field(description="统一社会信用代码, 18 characters")
+    credit_code: ShortText = Field(description="统一社会信用代码, 18 characters")
     role: MemberRole = MemberRole.MEMBER
-    task: str = Field(default="", description="技术创新任务分工 (article 8.4)")
+    task: FreeText = Field(default="", description="技术创新任务分工 (article 8.4)")
 
 
 class Body(BaseModel):
     """决策、执行、咨询机构 (article 8.3)."""
 
-    name: str = ""
-    responsible_person: str = ""
+    name: Name = ""
+    responsible_person: PersonName = ""
     full_time: bool = False
 
 
@@ -84,43 +99,43 @@ class Bodies(BaseModel):
 class Funding(BaseModel):
     """Article 8.5: money in ten-thousand yuan (万元), as the bureau's forms use."""
 
-    operating_funds_wan: float = 0
-    project_funds_wan: float = 0
-    management_rule: str = Field(default="", description="经费管理制度")
+    operating_funds_wan: MoneyWan = 0
+    project_funds_wan: MoneyWan = 0
+    management_rule: FreeText = Field(default="", description="经费管理制度")
 
 
 class Contact(BaseModel):
-    name: str
-    email: str
-    phone: str = ""
+    name: Name  # a person, or the lead unit itself for an article-13 import
+    email: EmailText
+    phone: ShortText = ""
 
 
 class Material(BaseModel):
     """One article-10 file: what it is, its name and its SHA-256."""
 
     kind: MaterialKind
-    name: str
-    sha256: str
-    member_credit_code: str = Field(default="", description="for a licence copy: whose")
+    name: FileName
+    sha256: ShortText
+    member_credit_code: ShortText = Field(default="", description="for a licence copy: whose")
 
 
 class Application(BaseModel):
     """联盟申请: everything the lead unit submits (articles 8 and 10)."""
 
-    alliance_name: str
-    industry_field: str
+    alliance_name: Name
+    industry_field: Name
     district: District
-    lead_unit: str = Field(description="发起单位 name; must be one of the members")
-    members: list[Member]
+    lead_unit: Name = Field(description="发起单位 name; must be one of the members")
+    members: Annotated[list[Member], at_most(MEMBERS_MAX)]
     bodies: Bodies = Bodies()
     agreement_complies: bool = Field(
         default=False, description="8.1: the agreement follows the national guidance"
     )
-    innovation_goals: str = ""
+    innovation_goals: FreeText = ""
     funding: Funding = Funding()
-    early_results: str = Field(default="", description="8.6: 初步成效, ranks the queue")
-    contacts: list[Contact]
-    materials: list[Material] = []
+    early_results: FreeText = Field(default="", description="8.6: 初步成效, ranks the queue")
+    contacts: Annotated[list[Contact], at_most(CONTACTS_MAX)]
+    materials: Annotated[list[Material], at_most(MATERIALS_MAX)] = []
 
     def lead_member(self) -> Member | None:
         return next((m for m in self.members if m.name == self.lead_unit), None)

@@ -11,6 +11,7 @@ import yaml
 
 from domain.application import Application, Material, MaterialKind
 from domain.eligibility import ApplicationInvalid, Problem, parse_application
+from domain.input_rules import APPLICATION_FILE_MAX
 
 
 def load_application_file(path: Path) -> Application:
@@ -22,6 +23,14 @@ def load_application_file(path: Path) -> Application:
             f"'{path.name}' must be a .yaml, .yml or .json file",
         )
     try:
+        size = path.stat().st_size
+        if size > APPLICATION_FILE_MAX:
+            raise _file_problem(
+                f"文件“{path.name}”有{size}字节，超过{APPLICATION_FILE_MAX // 1024} KiB上限；"
+                "申请只需填写文字，材料以文件名和SHA-256校验值列出",
+                f"'{path.name}' has {size} bytes, over the {APPLICATION_FILE_MAX // 1024} KiB "
+                "limit; an application holds text only, materials are listed by name and SHA-256",
+            )
         # utf-8-sig: files saved by Windows editors often start with a byte-order mark
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -29,7 +38,13 @@ def load_application_file(path: Path) -> Application:
             f"无法读取文件“{path.name}”（应为 UTF-8 编码的文本）：{error}",
             f"cannot read '{path.name}' as UTF-8 text: {error}",
         ) from None
-    data = _parse_json(text, path) if suffix == ".json" else _parse_yaml(text, path)
+    try:
+        data = _parse_json(text, path) if suffix == ".json" else _parse_yaml(text, path)
+    except RecursionError:
+        raise _file_problem(
+            f"文件“{path.name}”的内容嵌套层次过深，不是一份申请",
+            f"'{path.name}' is nested too deeply to be an application",
+        ) from None
     if not isinstance(data, dict):
         raise _file_problem(
             f"文件“{path.name}”的顶层应为申请的各项字段（alliance_name、members 等），"

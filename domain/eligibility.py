@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -28,6 +28,15 @@ from domain.application import (
 )
 from domain.credit_code import CHARSET, is_valid_credit_code
 from domain.districts import DISTRICT_ZH
+from domain.input_rules import (
+    APPLICATION_FILE_MAX,
+    APPLICATION_PAYLOAD_MAX,
+    RULE_ERROR,
+    field_path,
+    largest_part,
+    payload_size,
+    shortened,
+)
 
 
 class Problem(BaseModel):
@@ -60,16 +69,36 @@ def early_results_priority(app: Application) -> int:
 
 
 def parse_application(data: dict[str, Any]) -> Application:
-    """The application in `data`, or ApplicationInvalid listing all type and rule problems."""
+    """The application in `data`, or ApplicationInvalid listing all type and rule problems.
+
+    Past APPLICATION_FILE_MAX the size is the only problem reported: looking at each
+    field of something that large is itself the risk the limit guards against.
+    """
+    size = payload_size(data, stop_after=APPLICATION_FILE_MAX)
+    if size > APPLICATION_FILE_MAX:
+        raise ApplicationInvalid([_too_large(data)])
+    too_large = [_too_large(data)] if size > APPLICATION_PAYLOAD_MAX else []
     try:
         app = Application.model_validate(data)
     except ValidationError as error:
         rules = _check(_Parts.salvage(data)) if isinstance(data, dict) else ()
-        problems = [*_type_problems(error), *rules]
+        problems = [*too_large, *_type_problems(error), *rules]
         raise ApplicationInvalid(sorted(problems, key=_document_order)) from None
-    if problems := check_application(app):
+    if problems := [*too_large, *check_application(app)]:
         raise ApplicationInvalid(problems)
     return app
+
+
+def _too_large(data: Any) -> Problem:
+    """The payload limit, naming the biggest single part so the applicant knows what to cut."""
+    path = field_path(largest_part(data, stop_after=APPLICATION_PAYLOAD_MAX)) or "application"
+    limit = APPLICATION_PAYLOAD_MAX // 1024
+    return Problem(
+        field="application",
+        zh=f"申请内容超过{limit} KiB上限，其中最大的一项是“{path}”，请精简后重新提交",
+        en=f"the application is larger than the {limit} KiB limit; its largest part is "
+        f"'{path}': shorten it and submit again",
+    )
 
 
 _MATERIAL_KIND_EN = {
@@ -162,10 +191,11 @@ def _given(name: str, data: dict[str, Any]) -> Any:
 
 
 def _valid_scalar(name: str, data: dict[str, Any]) -> Any:
+    field = Application.model_fields[name]
+    # the metadata holds the input rules: without it an over-long name would count as valid
+    rules = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
     try:
-        return TypeAdapter(Application.model_fields[name].annotation).validate_python(
-            _given(name, data)
-        )
+        return TypeAdapter(rules).validate_python(_given(name, data))
     except ValidationError:
         return None
 
@@ -517,7 +547,7 @@ def _type_problems(error: ValidationError) -> Iterator[Problem]:
     """Pydantic's errors as Problems: the same field paths, messages for a clerk."""
     for e in error.errors():
         loc = e["loc"]
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        path = field_path(loc)
         label = "的".join(
             _FIELD_ZH.get(p, p) + (f"（第{loc[n + 1] + 1}项）" if _next_is_index(loc, n) else "")
             for n, p in enumerate(loc)
@@ -527,10 +557,13 @@ def _type_problems(error: ValidationError) -> Iterator[Problem]:
         names = tuple(p for p in loc if isinstance(p, str))
         if e["type"] == "missing":
             zh, en = f"缺少必填项：{label}", f"required field '{path}' is missing"
+        elif e["type"] == RULE_ERROR:
+            zh, en = f"{label}{e['ctx']['zh']}", f"{path} {e['ctx']['en']}"
         elif e["type"] == "enum" and names in _CHOICES_ZH:
             choices = "、".join(f"{k}（{v}）" for k, v in _CHOICES_ZH[names].items())
-            zh = f"{label}“{e['input']}”不是可选的取值；可选：{choices}"
-            en = f"'{e['input']}' is not allowed; choose one of {e['ctx']['expected']}"
+            given = shortened(e["input"])
+            zh = f"{label}“{given}”不是可选的取值；可选：{choices}"
+            en = f"'{given}' is not allowed; choose one of {e['ctx']['expected']}"
         else:
             zh = f"{label}{_TYPE_ZH.get(e['type'], '格式不正确')}"
             en = e["msg"]

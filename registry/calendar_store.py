@@ -17,6 +17,16 @@ import chinese_calendar
 import yaml
 from sqlmodel import Session, col, delete, select
 
+from domain.input_rules import (
+    HOLIDAY_FILE_MAX,
+    LINE,
+    WORKING_DAYS_MIN,
+    YEAR_MAX,
+    YEAR_MIN,
+    InputRefused,
+    clean_text,
+    shortened,
+)
 from domain.working_days import WorkCalendar
 from registry.database import session_scope
 from registry.tables import CalendarException, CalendarYear
@@ -151,9 +161,19 @@ def _replace_year(
 def _read_year_file(path: Path) -> tuple[int, str, dict[date, tuple[bool, str]]]:
     """Parse and check a holiday file: (year, source, exceptions) or `CalendarFileInvalid`."""
     try:
+        size, limit = path.stat().st_size, HOLIDAY_FILE_MAX // 1024
+        if size > HOLIDAY_FILE_MAX:
+            raise CalendarFileInvalid(
+                path,
+                [
+                    f"文件有{size}字节，超过{limit} KiB上限；一年的安排只需几十行 "
+                    f"(the file has {size} bytes, over the {limit} KiB limit; "
+                    "a year's schedule takes a few dozen lines)"
+                ],
+            )
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, _DatesAsText)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as err:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, yaml.YAMLError) as err:
         raise CalendarFileInvalid(path, [f"无法读取 (cannot read the file): {err}"]) from err
     if not isinstance(data, dict):
         raise CalendarFileInvalid(
@@ -161,19 +181,26 @@ def _read_year_file(path: Path) -> tuple[int, str, dict[date, tuple[bool, str]]]
         )
 
     problems = [
-        f"未知字段 {key!r} (unknown key; allowed: {', '.join(sorted(_FILE_KEYS))})"
+        f"未知字段 {shortened(key)!r} (unknown key; allowed: {', '.join(sorted(_FILE_KEYS))})"
         for key in data
         if key not in _FILE_KEYS
     ]
     year = data.get("year")
-    if not isinstance(year, int) or isinstance(year, bool):
+    if not isinstance(year, int) or isinstance(year, bool) or not YEAR_MIN <= year <= YEAR_MAX:
         problems.append(
-            f"year 应为四位年份，如 2027 (year must be a number such as 2027, not {year!r})"
+            f"year 应为 {YEAR_MIN} 至 {YEAR_MAX} 之间的年份，如 2027 "
+            f"(year must be a number such as 2027, from {YEAR_MIN} to {YEAR_MAX}, "
+            f"not {shortened(year)!r})"
         )
         year = None
     source = data.get("source", f"file {path.name}")
     if not isinstance(source, str) or not source.strip():
-        problems.append(f"source 应为文字说明 (source must be text, not {source!r})")
+        problems.append(f"source 应为文字说明 (source must be text, not {shortened(source)!r})")
+    else:
+        try:
+            source = clean_text(source, LINE)
+        except InputRefused as refused:
+            problems.append(f"source {refused.zh} (source {refused.en})")
 
     holidays = _read_days(data, "holidays", year, problems, required=True)
     workdays = _read_days(data, "workdays", year, problems, required=False)
@@ -187,11 +214,30 @@ def _read_year_file(path: Path) -> tuple[int, str, dict[date, tuple[bool, str]]]
                 f"workdays: {day} 是周一至周五，本就上班；调休上班日须为周六或周日 "
                 f"(a make-up working day must be a Saturday or Sunday)"
             )
+    if year is not None:
+        problems += _working_year_problems(year, holidays, workdays)
     if problems or year is None:
         raise CalendarFileInvalid(path, problems)
     exceptions = {day: (False, HOLIDAY_NOTE) for day in holidays if _is_weekday(day)}
     exceptions |= {day: (True, WORKDAY_NOTE) for day in workdays}
     return year, source, exceptions
+
+
+def _working_year_problems(year: int, holidays: set[date], workdays: set[date]) -> list[str]:
+    """A schedule that leaves too few working days is a mistyped file, not a real year."""
+    days = _days_of(year)
+    if holidays >= set(days):
+        return [f"{year} 年每一天都列为节假日 (every day of {year} is listed as a holiday)"]
+    working = sum(
+        1 for day in days if day in workdays or (_is_weekday(day) and day not in holidays)
+    )
+    if working < WORKING_DAYS_MIN:
+        return [
+            f"{year} 年只剩 {working} 个工作日，少于 {WORKING_DAYS_MIN} 个，请核对节假日区间 "
+            f"(only {working} working days are left in {year}, fewer than {WORKING_DAYS_MIN}; "
+            "check the holiday ranges)"
+        ]
+    return []
 
 
 def _read_days(
@@ -206,7 +252,7 @@ def _read_days(
         return set()
     days: set[date] = set()
     for index, entry in enumerate(entries):
-        where = f"{key}[{index}] {entry!r}"
+        where = f"{key}[{index}] {shortened(entry)!r}"
         try:
             first, last = _parse_entry(entry)
         except ValueError:
@@ -221,7 +267,13 @@ def _read_days(
         if year is not None and (first.year != year or last.year != year):
             problems.append(f"{where}: 不在 {year} 年内 (outside the year {year})")
             continue
-        days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+        listed = {first + timedelta(days=i) for i in range((last - first).days + 1)}
+        if again := sorted(listed & days):
+            problems.append(
+                f"{where}: {again[0]} 等 {len(again)} 天已在前面列出，每天只应列一次 "
+                f"({len(again)} day(s) from {again[0]} are listed twice; list each day once)"
+            )
+        days |= listed
     return days
 
 

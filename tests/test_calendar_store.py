@@ -189,3 +189,64 @@ def test_reloading_a_year_file_replaces_the_year(registry_url, tmp_path):
         (date(2027, 10, 6), False),
         (date(2027, 10, 9), True),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        pytest.param(
+            "big.yaml",
+            "year: 2027\nholidays: [2027-01-01]\n" + "# padding\n" * 110_000,
+            "over the 1024 KiB limit",
+            id="file-over-1-mib",
+        ),
+        pytest.param(
+            "twice.yaml",
+            "year: 2027\nholidays: [2027-10-01..2027-10-07, 2027-10-03, 2027-10-01]\n",
+            "2027-10-03 are listed twice",
+            id="duplicate-date",
+        ),
+        pytest.param(
+            "short.yaml",
+            "year: 2027\nholidays: [2027-01-01..2027-08-31]\n",
+            "fewer than 200",
+            id="fewer-than-200-working-days",
+        ),
+        pytest.param(
+            "all.yaml",
+            "year: 2027\nholidays: [2027-01-01..2027-12-31]\n",
+            "every day of 2027 is listed as a holiday",
+            id="every-day-a-holiday",
+        ),
+        pytest.param(
+            "far.yaml",
+            "year: 99999\nholidays: [2027-01-01]\n",
+            "from 2000 to 2100",
+            id="year-out-of-range",
+        ),
+        pytest.param(
+            "nul.json",
+            '{"year": 2027, "source": "国务院\\u0000通知", "holidays": ["2027-01-01"]}',
+            "source has a NUL character (U+0000) at character 4",
+            id="nul-in-source",
+        ),
+        pytest.param(
+            "bidi.yaml",
+            'year: 2027\nsource: "通知\\u202e"\nholidays: [2027-01-01]\n',
+            "bidirectional text control (U+202E)",
+            id="bidi-in-source",
+        ),
+    ],
+)
+def test_implausible_holiday_file_is_refused_naming_the_fault(
+    registry_url, tmp_path, name, content, fragment
+):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(CalendarFileInvalid) as invalid:
+        load_year_file(registry_url, path)
+
+    assert fragment in str(invalid.value)
+    assert all("(" in p and ")" in p for p in invalid.value.problems)  # Chinese (English)
+    assert loaded_years(registry_url) == []

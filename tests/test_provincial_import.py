@@ -262,3 +262,88 @@ def test_progress_is_reported_after_every_row_ending_at_total(registry_url, mixe
     import_provincial_csv(registry_url, mixed_file, on_progress=lambda d, t: calls.append((d, t)))
 
     assert calls == [(n, 11) for n in range(1, 12)]
+
+
+def _members(n: int, count: int) -> str:
+    extra = ";".join(
+        f"鞍山测试{n}协作{i}公司|enterprise|{lead_code(100 + i)}" for i in range(count)
+    )
+    return f"{good_row(n)['members']};{extra}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragments"),
+    [
+        pytest.param(
+            {"alliance_name": "鞍山\x00测试联盟"},
+            ["联盟名称第3个字符是空字符（U+0000）", "alliance_name has a NUL character"],
+            id="nul-in-alliance-name",
+        ),
+        pytest.param(
+            {"lead_unit": "鞍山测试1有限公司\u202e"},
+            ["发起单位第10个字符是不可见的双向文本控制符", "lead_unit has an invisible"],
+            id="bidi-in-lead-unit",
+        ),
+        pytest.param(
+            {"certificate_number": "辽" * 65},
+            ["证书编号不能超过64个字符（现有65个）", "certificate_number must have at most 64"],
+            id="certificate-number-too-long",
+        ),
+        pytest.param(
+            {"members": f"{'名' * 101}|enterprise|{lead_code(1)}"},
+            ["第 1 个成员的名称不能超过100个字符", "member 1 must have at most 100"],
+            id="member-name-too-long",
+        ),
+        pytest.param(
+            {"members": f"鞍山\t测试1有限公司|enterprise|{lead_code(1)}"},
+            ["第 1 个成员的名称第3个字符是制表符", "member 1 has a tab"],
+            id="tab-in-member-name",
+        ),
+        pytest.param(
+            {"members": _members(1, 50)},
+            ["成员最多50个（现有52个）", "at most 50 entries (it has 52)"],
+            id="too-many-members",
+        ),
+        pytest.param(
+            {"contact_email": ";".join(f"l{i}@test.example" for i in range(11))},
+            ["联系邮箱最多10个（现有11个）", "at most 10 addresses (it has 11)"],
+            id="too-many-emails",
+        ),
+        pytest.param(
+            {"contact_email": "a" * 250 + "@test.example"},
+            ["超过254个字符", "longer than 254 characters"],
+            id="email-too-long",
+        ),
+        pytest.param(
+            {"district": "东" * 100_000},
+            ["区县不能超过64个字符（现有100000个）", "district must have at most 64"],
+            id="huge-district",
+        ),
+    ],
+)
+def test_row_breaking_the_input_rules_is_refused_naming_the_column(
+    registry_url, tmp_path, changes, fragments
+):
+    path = write_csv(tmp_path / "rules.csv", [good_row(1, **changes), good_row(2)])
+
+    report = import_provincial_csv(registry_url, path)
+
+    [(line, reason)] = report.rejected
+    assert line == 2
+    for fragment in fragments:
+        assert fragment in reason
+    assert len(reason) < 1000  # the bad value is not echoed back whole
+    assert report.codes == [lead_code(2)]
+    with session_scope(registry_url) as session:
+        assert set(session.exec(select(Alliance.code)).all()) == {lead_code(2)}
+
+
+def test_names_are_stored_in_their_composed_form(registry_url, tmp_path):
+    name = "鞍山Cafe\u0301测试联盟"
+    path = write_csv(tmp_path / "nfc.csv", [good_row(1, alliance_name=name)])
+
+    import_provincial_csv(registry_url, path)
+
+    with session_scope(registry_url) as session:
+        stored = session.get(Alliance, lead_code(1))
+    assert stored is not None and stored.name == "鞍山Caf\u00e9测试联盟"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from domain.districts import District
+from domain.input_rules import PERSON_NAME, SHORT_TEXT, InputRefused, TextKind, clean_text
 from domain.procedure import Role
 from registry.database import session_scope
 from registry.tables import StaffUser
@@ -42,6 +43,9 @@ def create_user(
         raise AccountInvalid(
             f"密码至少{MIN_PASSWORD_LENGTH}位 (at least {MIN_PASSWORD_LENGTH} characters)"
         )
+    username = _cleaned(username, SHORT_TEXT, "用户名", "the user name")
+    # the display name signs actions in the audit log, with at most "（代联盟录入）" added
+    display_name = _cleaned(display_name, PERSON_NAME, "显示名称", "the display name")
     with session_scope(url) as session:
         if session.exec(select(StaffUser).where(StaffUser.username == username)).first():
             raise AccountInvalid(f"用户名 {username} 已存在 (user name taken)")
@@ -56,6 +60,13 @@ def create_user(
         session.add(user)
         session.flush()
         return user
+
+
+def _cleaned(value: str, kind: TextKind, what_zh: str, what_en: str) -> str:
+    try:
+        return clean_text(value, kind)
+    except InputRefused as refused:
+        raise AccountInvalid(f"{what_zh}{refused.zh} ({what_en} {refused.en})") from None
 
 
 def authenticate(url: str, username: str, password: str) -> StaffUser | None:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from domain.application import Application, MaterialKind
 from domain.eligibility import ApplicationInvalid, Problem, parse_application
+from domain.input_rules import FILE_NAME, InputRefused, clean_text, shortened
 from registry.database import session_scope
 from registry.tables import UploadedFile
 
@@ -116,6 +117,18 @@ def application_data(form: dict[str, str], uploads: dict[str, Upload]) -> dict:
 def upload_problems(uploads: dict[str, Upload], max_mb: int) -> list[Problem]:
     problems = []
     for upload in uploads.values():
+        try:
+            clean_text(upload.filename, FILE_NAME)
+        except InputRefused as refused:
+            # every upload is stored, even one no member row refers to
+            problems.append(
+                Problem(
+                    field=upload.field,
+                    zh=f"文件名“{shortened(upload.filename)}”{refused.zh}",
+                    en=f"the file name '{shortened(upload.filename)}' {refused.en}",
+                )
+            )
+            continue
         suffix = PurePath(upload.filename).suffix.lower()
         if suffix not in ALLOWED_TYPES:
             problems.append(

@@ -12,6 +12,8 @@ from datetime import date
 from pydantic import ValidationError
 
 from domain.districts import District
+from domain.effects import IncidentRetry
+from domain.input_rules import bilingual
 from domain.procedure import (
     Actor,
     DistrictReview,
@@ -90,14 +92,13 @@ def _panel(text: str) -> list[PanelMember]:
 def parse(name: str, form: dict[str, str], user: StaffUser):
     """(update name, action) for the form `name`."""
     request_id = form.get("request_id") or uuid.uuid4().hex
-    actor = actor_of(user)
     try:
-        return _PARSERS[name](form, request_id, actor, user)
+        return _PARSERS[name](form, request_id, actor_of(user), user)
     except KeyError as missing:
         raise FormInvalid(f"表单缺少字段 {missing} (missing field)") from missing
     except ValidationError as invalid:
-        fields = ", ".join(str(e["loc"][-1]) for e in invalid.errors())
-        raise FormInvalid(f"表单内容有误：{fields} (invalid fields)") from invalid
+        zh, en = bilingual(invalid)
+        raise FormInvalid(f"表单内容有误，未办理：{zh} (not done: {en})") from invalid
     except ValueError as invalid:  # a choice outside its list
         raise FormInvalid(f"表单选项无效：{invalid} (invalid choice)") from invalid
 
@@ -223,6 +224,14 @@ def _extend_term(form, request_id, actor, user):
     )
 
 
+def _retry_incident(form, request_id, actor, user):
+    return "retry_incident", IncidentRetry(
+        request_id=request_id,
+        actor=actor,
+        incident_no=_number(form["incident_no"], "故障编号", int),
+    )
+
+
 _PARSERS = {
     "district_review": _district_review,
     "expert_review": _expert_review,
@@ -237,4 +246,5 @@ _PARSERS = {
     "extend_rectification": _extend_rectification,
     "revoke": _revoke,
     "extend_term": _extend_term,
+    "retry_incident": _retry_incident,
 }

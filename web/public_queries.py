@@ -13,23 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
 from admin.procedure_client import act
 from domain.application import MEMBER_KIND_ZH, MemberKind
+from domain.input_rules import bilingual
 from domain.procedure import ObjectionFiling
 from registry.database import session_scope
 from registry.tables import Alliance, Certificate, Member, PublicNoticeRow
-
-# Generous for a written objection, small enough that one form cannot flood staff mail.
-FIELD_LIMITS = {
-    "name": ("真实姓名", "real name", 50),
-    "organisation": ("单位", "organisation", 200),
-    "contact": ("联系方式", "contact", 200),
-    "text": ("异议内容", "objection text", 5000),
-}
-
 
 # ---- public notices (公示, article 9.4)
 
@@ -130,24 +123,28 @@ class ObjectionForm:
             self.name.strip(), self.organisation.strip(), self.contact.strip(), self.text.strip()
         )
 
-    def too_long(self) -> tuple[str, str] | None:
-        """The message for the first field over its limit, if any."""
-        for field, (zh, en, limit) in FIELD_LIMITS.items():
-            if len(getattr(self, field)) > limit:
-                return f"{zh}不能超过{limit}个字", f"The {en} may have at most {limit} characters."
+    def filing(self) -> ObjectionFiling:
+        """The objection as the workflow takes it; ValidationError if the input rules refuse it."""
+        return ObjectionFiling(
+            request_id=str(uuid.uuid4()),
+            name=self.name,
+            organisation=self.organisation,
+            contact=self.contact,
+            text=self.text,
+        )
+
+    def refusal(self) -> tuple[str, str] | None:
+        """Why the form cannot be sent (a field too long, an invisible character), if it cannot."""
+        try:
+            self.filing()
+        except ValidationError as invalid:
+            return bilingual(invalid)
         return None
 
 
 async def file_objection(client: Client, code: str, form: ObjectionForm) -> int:
     """Send the objection to the alliance's procedure; its number, or ProcedureActionFailed."""
-    filing = ObjectionFiling(
-        request_id=str(uuid.uuid4()),
-        name=form.name,
-        organisation=form.organisation,
-        contact=form.contact,
-        text=form.text,
-    )
-    return await act(client, code, "file_objection", filing)
+    return await act(client, code, "file_objection", form.filing())
 
 
 # ---- certificate check (证书查询, article 9.5)

@@ -88,7 +88,7 @@ async def objection(
                 "please try again later.",
             ),
         )
-    error = form.too_long()
+    error = form.refusal()
     if error is None:
         try:
             number = await file_objection(await client_of(request), code, form)

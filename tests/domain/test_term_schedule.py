@@ -641,14 +641,6 @@ REFUSALS = [
     ),
     pytest.param(
         fresh_term,
-        lambda s: check_report_submission(
-            s, report(statistics=statistics(patents_granted=-1, people_trained=-3))
-        ),
-        "创新资源统计不能为负数：授权专利数、培养人才数",
-        id="negative_statistics_name_each_field",
-    ),
-    pytest.param(
-        fresh_term,
         lambda s: check_report_submission(s, report(statistics=statistics(researchers=0))),
         "有研发投入但研发人员数为0",
         id="rd_spending_without_researchers",
