@@ -28,6 +28,7 @@ SEARCH_ATTRIBUTES = {
     "AllianceDistrict": "Keyword",
     "AllianceNextDeadline": "Datetime",
     "AllianceTermEnd": "Datetime",
+    "AllianceOpenIncidents": "Int",
 }
 
 log = logging.getLogger("local_stack")

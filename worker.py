@@ -31,7 +31,7 @@ def activities_for(settings: Settings) -> list:
         calendar.plan_stage_clock,
         calendar.plan_public_notice,
         certificate.issue_certificate,
-        email.send_notices,
+        email.send_notice,
     ]
 
 

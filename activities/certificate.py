@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlmodel import Session, col, select, update
 from temporalio import activity
 
+from activities.faults import in_thread
 from domain.certificate import CertificateRequest, chinese_date, format_number, valid_until
 from domain.procedure import Recognition
 from domain.settings import Settings
@@ -44,7 +44,7 @@ class CertificateActivities:
     @activity.defn
     async def issue_certificate(self, request: CertificateRequest) -> Recognition:
         """Allocate the numbers and store the certificate; a repeat returns the first result."""
-        return await asyncio.to_thread(self._issue, request)
+        return await in_thread("CertificateDataError", self._issue, request)
 
     def _issue(self, request: CertificateRequest) -> Recognition:
         # Two concurrent calls for one term collide on the (alliance_code, term) constraint;

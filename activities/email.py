@@ -1,9 +1,13 @@
-"""Send the workflow's notices by email and record each one in the registry.
+"""Send a workflow's notice by email and record its delivery in the registry.
 
-A notice's key makes it go out at most once: a key already recorded as sent is skipped, so
-Temporal may retry a half-delivered batch freely. Connection faults, timeouts and 4xx replies
-raise (Temporal retries the activity); a 5xx refusal is permanent, so it is recorded as
-failed for staff to see and the rest of the batch goes on.
+Every notice is delivered at least once. Its key makes a repeat send nothing: a key
+already recorded as sent is skipped. A second copy can only reach a mailbox when the
+worker or the registry dies between the relay accepting the message and the registry
+recording it; it carries the same Message-ID, so mail clients show one message.
+
+Connection faults, timeouts and 4xx replies raise (Temporal retries the activity). 5xx
+refusals are permanent: all recipients refused is `failed`, some of them `partly_failed`
+with each refused address and reply on record; a re-send goes to the refused ones only.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from jinja2 import TemplateError
 from sqlmodel import select
 from temporalio import activity
 
-from domain.notices import Delivery, DeliveryReport, DeliveryStatus, Notice, NoticeBatch
+from domain.notices import Delivery, DeliveryStatus, Notice
 from domain.procedure import Role
 from domain.settings import Settings
 from notifications.render import SHANGHAI, render
@@ -28,6 +32,7 @@ from registry.tables import Document
 from registry.tables import EmailMessage as EmailRecord
 
 KEY_HEADER = "X-Alliance-Notice-Key"
+ACCEPTED = "accepted"  # heartbeat detail: the relay took the message in this attempt
 
 
 def message_id_for(key: str, mail_domain: str) -> str:
@@ -75,46 +80,22 @@ def _permanent(exc: aiosmtplib.SMTPException) -> bool:
     )
 
 
-class _SmtpConnection:
-    """One SMTP session for a whole batch, opened when the first message needs it."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._client: aiosmtplib.SMTP | None = None
-
-    async def send(self, message: EmailMessage, recipients: list[str]) -> dict[str, str]:
-        """Send; returns the refusals of recipients when others accepted the message."""
-        if self._client is None:
-            self._client = await self._connect()
-        errors, _ = await self._client.send_message(message, recipients=recipients)
-        return {address: f"{reply.code} {reply.message}" for address, reply in errors.items()}
-
-    async def _connect(self) -> aiosmtplib.SMTP:
-        s = self._settings
-        client = aiosmtplib.SMTP(
-            hostname=s.smtp_host,
-            port=s.smtp_port,
-            username=s.smtp_username or None,
-            password=s.smtp_password or None,
-            use_tls=s.smtp_tls,
-            start_tls=s.smtp_starttls,
-            timeout=s.smtp_timeout_seconds,
-        )
-        try:
-            await client.connect()
-        except BaseException:
-            client.close()
-            raise
-        return client
-
-    async def close(self) -> None:
-        if self._client is None or not self._client.is_connected:
-            return
-        try:
-            await self._client.quit()
-        except (aiosmtplib.SMTPException, OSError):
-            # Everything is delivered or recorded; a server that hangs up early is no error.
-            self._client.close()
+async def _smtp_send(
+    settings: Settings, message: EmailMessage, recipients: list[str]
+) -> dict[str, str]:
+    """One SMTP session for one message; returns refusals of recipients when others accepted."""
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username or None,
+        password=settings.smtp_password or None,
+        use_tls=settings.smtp_tls,
+        start_tls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+    )
+    async with client:
+        errors, _ = await client.send_message(message, recipients=recipients)
+    return {address: f"{reply.code} {reply.message}" for address, reply in errors.items()}
 
 
 class EmailActivities:
@@ -125,51 +106,83 @@ class EmailActivities:
         self._url = settings.registry_url()
 
     @activity.defn
-    async def send_notices(self, batch: NoticeBatch) -> DeliveryReport:
-        """Deliver every notice of the batch over one SMTP connection."""
-        connection = _SmtpConnection(self._settings)
-        deliveries: list[Delivery] = []
-        try:
-            for notice in batch.notices:
-                deliveries.append(await self._deliver(notice, connection))
-        finally:
-            await connection.close()
-        return DeliveryReport(deliveries=deliveries)
-
-    async def _deliver(self, notice: Notice, connection: _SmtpConnection) -> Delivery:
-        already = await asyncio.to_thread(self._sent_recipients, notice.key)
-        if already is not None:
-            return Delivery(key=notice.key, status=DeliveryStatus.ALREADY_SENT, recipients=already)
-
-        recipients = resolve_recipients(notice, self._settings)
+    async def send_notice(self, notice: Notice) -> Delivery:
+        """Deliver one notice; permanent refusals come back as a failed delivery."""
+        activity.heartbeat()
+        row = await asyncio.to_thread(self._row, notice.key)
+        if row is not None and row.status == DeliveryStatus.SENT:
+            return Delivery(
+                key=notice.key, status=DeliveryStatus.ALREADY_SENT, recipients=row.recipients
+            )
         message_id = message_id_for(notice.key, self._settings.mail_domain)
+        if ACCEPTED in activity.info().heartbeat_details:
+            # The relay took it in an earlier attempt whose registry write failed.
+            return await self._record_outcome(notice, {})
+
+        # A re-send after some recipients refused goes to the others no more.
+        accepted = (
+            [a for a in row.recipients if a not in row.refused] if row and row.refused else []
+        )
+        recipients = [a for a in resolve_recipients(notice, self._settings) if a not in accepted]
         try:
             message = await self._compose(notice, recipients, message_id)
         except _Unsendable as exc:
-            await asyncio.to_thread(self._start_attempt, notice, message_id, recipients, "")
-            return await self._failed(notice, recipients, str(exc))
+            await asyncio.to_thread(
+                self._start_attempt, notice, message_id, [*accepted, *recipients], ""
+            )
+            return await self._failed(notice, recipients, {}, str(exc))
 
-        subject = str(message["Subject"])
-        await asyncio.to_thread(self._start_attempt, notice, message_id, recipients, subject)
+        await asyncio.to_thread(
+            self._start_attempt,
+            notice,
+            message_id,
+            [*accepted, *recipients],
+            str(message["Subject"]),
+        )
+        activity.heartbeat()
         try:
-            refusals = await connection.send(message, recipients)
+            refused = await _smtp_send(self._settings, message, recipients)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            if not _permanent(exc):
+                raise
+            refused = {r.recipient: f"{r.code} {r.message}" for r in exc.recipients}
+            return await self._failed(notice, recipients, refused, _refusals(refused))
         except aiosmtplib.SMTPException as exc:
             if not _permanent(exc):
                 raise
-            return await self._failed(notice, recipients, str(exc))
+            return await self._failed(notice, recipients, {}, str(exc))
+        activity.heartbeat(ACCEPTED)
+        return await self._record_outcome(notice, refused)
 
-        # Some recipients refused while others accepted: sent, with the refusals on record.
-        error = "; ".join(f"{address}: {reply}" for address, reply in refusals.items())
-        await asyncio.to_thread(self._finish, notice.key, DeliveryStatus.SENT, error)
+    async def _record_outcome(self, notice: Notice, refused: dict[str, str]) -> Delivery:
+        """Record what the relay accepted, retrying the registry while the attempt lasts,
+        so a short registry outage does not turn into a second copy of the message."""
+        status = DeliveryStatus.PARTLY_FAILED if refused else DeliveryStatus.SENT
+        error = _refusals(refused)
+        delay = 0.5
+        while True:
+            try:
+                row = await asyncio.to_thread(self._finish, notice.key, status, refused, error)
+                break
+            except Exception:
+                activity.heartbeat(ACCEPTED)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 4)
         return Delivery(
-            key=notice.key, status=DeliveryStatus.SENT, recipients=recipients, error=error
+            key=notice.key, status=status, recipients=row.recipients, refused=refused, error=error
         )
 
-    async def _failed(self, notice: Notice, recipients: list[str], error: str) -> Delivery:
+    async def _failed(
+        self, notice: Notice, recipients: list[str], refused: dict[str, str], error: str
+    ) -> Delivery:
         activity.logger.warning("Notice %s not delivered: %s", notice.key, error)
-        await asyncio.to_thread(self._finish, notice.key, DeliveryStatus.FAILED, error)
+        await asyncio.to_thread(self._finish, notice.key, DeliveryStatus.FAILED, refused, error)
         return Delivery(
-            key=notice.key, status=DeliveryStatus.FAILED, recipients=recipients, error=error
+            key=notice.key,
+            status=DeliveryStatus.FAILED,
+            recipients=recipients,
+            refused=refused,
+            error=error,
         )
 
     async def _compose(
@@ -206,12 +219,9 @@ class EmailActivities:
 
     # ---- registry (synchronous; run in a thread) ----
 
-    def _sent_recipients(self, key: str) -> list[str] | None:
+    def _row(self, key: str) -> EmailRecord | None:
         with session_scope(self._url) as session:
-            row = session.exec(select(EmailRecord).where(EmailRecord.key == key)).first()
-            if row is None or row.status != DeliveryStatus.SENT:
-                return None
-            return list(row.recipients)
+            return session.exec(select(EmailRecord).where(EmailRecord.key == key)).first()
 
     def _documents(self, ids: list[int]) -> list[Document]:
         if not ids:
@@ -238,19 +248,26 @@ class EmailActivities:
                     subject=subject,
                     created_at=now,
                 )
-            row.message_id = message_id
             row.recipients = recipients
-            row.subject = subject
-            row.status = "sending"
-            row.error = ""
+            row.message_id = message_id
+            row.subject = subject or row.subject
+            row.status = DeliveryStatus.SENDING.value
             row.attempts += 1
             session.add(row)
 
-    def _finish(self, key: str, status: DeliveryStatus, error: str) -> None:
+    def _finish(
+        self, key: str, status: DeliveryStatus, refused: dict[str, str], error: str
+    ) -> EmailRecord:
         with session_scope(self._url) as session:
             row = session.exec(select(EmailRecord).where(EmailRecord.key == key)).one()
             row.status = status.value
+            row.refused = refused
             row.error = error
-            if status == DeliveryStatus.SENT:
+            if status in (DeliveryStatus.SENT, DeliveryStatus.PARTLY_FAILED):
                 row.sent_at = _temporal_now()
             session.add(row)
+            return row
+
+
+def _refusals(refused: dict[str, str]) -> str:
+    return "; ".join(f"{address}: {reply}" for address, reply in refused.items())

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlmodel import Session, select
 from temporalio import activity
 
+from activities.faults import in_thread
 from domain.application import Member as MemberModel
 from domain.events import ProcedureEvent, TermEvent
 from domain.settings import Settings
@@ -33,12 +32,16 @@ class RegistryActivities:
     @activity.defn
     async def record_event(self, event: ProcedureEvent) -> bool:
         """Write the event; False when its key was already recorded (a retried activity)."""
-        return await asyncio.to_thread(record_event_now, self.settings.registry_url(), event)
+        return await in_thread(
+            "RegistryDataError", record_event_now, self.settings.registry_url(), event
+        )
 
     @activity.defn
     async def record_term_event(self, event: TermEvent) -> bool:
         """Write a term event; False when its key was already recorded."""
-        return await asyncio.to_thread(record_term_event_now, self.settings.registry_url(), event)
+        return await in_thread(
+            "RegistryDataError", record_term_event_now, self.settings.registry_url(), event
+        )
 
 
 def record_event_now(url: str, event: ProcedureEvent) -> bool:

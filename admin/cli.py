@@ -15,17 +15,30 @@ import typer
 import yaml
 from pydantic import ValidationError
 from rich.table import Table
-from sqlmodel import select
+from sqlmodel import col, select
 
 from admin.procedure_client import (
     ProcedureActionFailed,
     act,
+    alliances_with_incidents,
     announce_calendar_loaded,
+    pending_attempt,
     procedure_state,
     term_state,
 )
-from admin.terminal import console, load_application_or_exit, refuse
+from admin.procedure_client import (
+    outbox as read_outbox,
+)
+from admin.terminal import (
+    OperatorCommands,
+    console,
+    load_application_or_exit,
+    refusal_lines,
+    refuse,
+)
 from domain.districts import District, district_zh
+from domain.effects import INCIDENT_STATUS_ZH, IncidentRetry
+from domain.notices import UNDELIVERED
 from domain.procedure import (
     FINAL_STAGES,
     Actor,
@@ -75,6 +88,7 @@ from workflows.recognition import ActionResult
 app = typer.Typer(
     help="鞍山市产业技术创新战略联盟 — 运维与业务命令 (operator and staff commands)",
     no_args_is_help=True,
+    cls=OperatorCommands,
 )
 calendar_app = typer.Typer(help="节假日安排 (State Council holiday calendar)", no_args_is_help=True)
 objection_app = typer.Typer(
@@ -90,6 +104,8 @@ user_app = typer.Typer(help="网页控制台账号 (web console accounts)", no_a
 app.add_typer(user_app, name="user")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(objection_app, name="objection")
+incidents_app = typer.Typer(help="故障 (effects that need a person)", no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents")
 
 REQUEST_ID = typer.Option("", "--request-id", help="default: a new id (printed); reuse to act once")
 ACTOR = typer.Option(..., "--as", help="your name, recorded in the audit log")
@@ -116,16 +132,20 @@ def _send(code: str, update: str, action) -> None:
         result = asyncio.run(go())
     except ProcedureActionFailed as failed:
         raise refuse(str(failed)) from failed
+    accepted = f"[green]已受理 (accepted)[/green] 请求编号 request id {action.request_id}"
     if isinstance(result, ActionResult):
-        console.print(
-            f"[green]已办理[/green] 当前阶段 (stage): {result.message} ({result.stage.value})"
-        )
-    elif isinstance(result, int):
-        console.print(f"[green]已受理[/green] 异议编号 (objection no.) {result}")
+        console.print(f"{accepted}；当前阶段 (stage): {result.message} ({result.stage.value})")
+    elif update == "file_objection":
+        console.print(f"{accepted}；异议编号 (objection no.) {result}")
+    elif update == "retry_incident":
+        console.print(f"{accepted}；待办事项 (effects queued): {result}")
     elif isinstance(result, TermStatus | str):
-        console.print(f"[green]已办理[/green] 状态 (status): {status_zh(str(result))} ({result})")
+        console.print(f"{accepted}；状态 (status): {status_zh(str(result))} ({result})")
     else:
-        console.print(f"[green]已办理[/green] {result}")
+        console.print(f"{accepted}；{result}")
+    console.print(
+        "[dim]登记和邮件通知随后完成 (registry and emails follow in the background)[/dim]"
+    )
 
 
 # ---------------------------------------------------------------- registry views
@@ -184,6 +204,7 @@ def show(code: str) -> None:
         )
     try:
         _show_live_state(code, alliance.status)
+        _show_effects(code)
     except ProcedureActionFailed as failed:
         console.print(f"[yellow]{failed}[/yellow]")
     table = Table("决定 decision", "actor", "reasons", "at (UTC)")
@@ -226,6 +247,29 @@ def _show_live_state(code: str, status: str) -> None:
             console.print(f"整改期限 rectification due: {state.rectification.due:%Y-%m-%d}")
 
 
+def _show_effects(code: str) -> None:
+    """Effects still to do (with the error of the one being retried) and open incidents."""
+
+    async def read():
+        client = await connect(get_settings())
+        return await read_outbox(client, code), await pending_attempt(client, code)
+
+    box, attempt = asyncio.run(read())
+    if box.pending:
+        console.print(f"[yellow]待办事项 effects pending: {len(box.pending)}[/yellow]")
+        for effect in box.pending:
+            console.print(f"  {effect.summary()}  ({effect.key})")
+        if attempt is not None:
+            console.print(
+                f"  [yellow]第{attempt[0]}次尝试 (attempt {attempt[0]}): {attempt[1]}[/yellow]"
+            )
+    for incident in box.open_incidents():
+        console.print(
+            f"[red]故障 incident {incident.number}[/red] {incident.effect.summary()}: "
+            f"{incident.error}\n  → alliance-admin incidents retry {code} {incident.number}"
+        )
+
+
 async def _live(query, code: str):
     return await query(await connect(get_settings()), code)
 
@@ -241,7 +285,7 @@ def outbox(
         if alliance:
             query = query.where(EmailMessage.alliance_code == alliance)
         if failed:
-            query = query.where(EmailMessage.status == "failed")
+            query = query.where(col(EmailMessage.status).in_(UNDELIVERED))
         rows = session.exec(query).all()
     table = Table("sent (UTC)", "purpose", "to", "subject", "status")
     for m in rows:
@@ -249,6 +293,55 @@ def outbox(
         status = m.status if not m.error else f"{m.status}: {m.error}"
         table.add_row(when, m.purpose, ", ".join(m.recipients), m.subject, status)
     console.print(table)
+    if failed and rows:
+        console.print(
+            "[dim]重新发送 (re-send): alliance-admin incidents retry <code> <no.> --as <name>[/dim]"
+        )
+
+
+@incidents_app.command("list")
+def incidents_list(
+    alliance: str = typer.Argument("", help="only this alliance code; default: all"),
+) -> None:
+    """故障: effects that stopped retrying and wait for a person, with their error."""
+
+    async def read():
+        client = await connect(get_settings())
+        codes = [alliance] if alliance else await alliances_with_incidents(client)
+        return [(code, await read_outbox(client, code)) for code in codes]
+
+    try:
+        found = asyncio.run(read())
+    except ProcedureActionFailed as failed:
+        raise refuse(str(failed)) from failed
+    table = Table("code", "no.", "failed (UTC)", "what", "error", "status")
+    for code, box in found:
+        for i in box.incidents if alliance else box.open_incidents():
+            table.add_row(
+                code,
+                str(i.number),
+                f"{i.failed_at:%Y-%m-%d %H:%M}",
+                i.effect.summary(),
+                i.error,
+                INCIDENT_STATUS_ZH[i.status],
+            )
+    console.print(table)
+
+
+@incidents_app.command("retry")
+def incidents_retry(
+    code: str,
+    number: int = typer.Argument(..., help="the incident's number"),
+    actor: str = ACTOR,
+    request_id: str = REQUEST_ID,
+) -> None:
+    """重新处理: re-queue an incident's effect once its data or address is corrected."""
+    action = IncidentRetry(
+        request_id=_request_id(request_id),
+        actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+        incident_no=number,
+    )
+    _send(code, "retry_incident", action)
 
 
 @app.command("certificate")
@@ -487,9 +580,13 @@ def submit_report(
             actor=Actor(name=actor, role=Role.APPLICANT),
             **fields,
         )
-    except (yaml.YAMLError, TypeError, ValidationError) as invalid:
+    except (yaml.YAMLError, TypeError) as invalid:
         raise refuse(
             f"{path}: 年度报告文件有误 (the report file is not valid): {invalid}"
+        ) from invalid
+    except ValidationError as invalid:
+        raise refuse(
+            f"{path}: 年度报告文件有误 (the report file is not valid):\n{refusal_lines(invalid)}"
         ) from invalid
     _send(code, "submit_annual_report", report)
 

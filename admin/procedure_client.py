@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.application import Application
+from domain.effects import Outbox
 from domain.procedure import MAY_APPLY_FROM, Actor, ProcedureState, Role, status_zh
 from domain.rules import ProcedureRules
 from domain.settings import Settings
@@ -59,6 +60,7 @@ async def submit_application(
                 first_version=first_version,
                 rules=rules or settings.rules,
                 term_rules=settings.term_rules,
+                outbox=Outbox(rules=settings.effects),
             ),
             id=workflow_id,
             task_queue=settings.task_queue,
@@ -102,7 +104,7 @@ async def start_term(client: Client, settings: Settings, state: TermState) -> Wo
     try:
         return await client.start_workflow(
             TermWorkflow.run,
-            TermInput(state=state),
+            TermInput(state=state, outbox=Outbox(rules=settings.effects)),
             id=workflow_id,
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
@@ -116,6 +118,7 @@ async def start_term(client: Client, settings: Settings, state: TermState) -> Wo
 # What the updates of the two workflows return, so callers get typed results.
 UPDATE_RESULTS = {
     "file_objection": int,
+    "retry_incident": int,
     "submit_annual_report": ReportRecord,
     "review_annual_report": ReportRecord,
     "submit_assessment_materials": AssessmentRecord,
@@ -165,10 +168,40 @@ async def term_state(client: Client, alliance_code: str) -> TermState:
     return await _query(client, alliance_code, TermWorkflow.state)
 
 
-async def _query(client: Client, alliance_code: str, query):
+async def outbox(client: Client, alliance_code: str) -> Outbox:
+    """The alliance's effects still to do and its incidents (either workflow answers)."""
+    return await _query(client, alliance_code, "outbox", Outbox)
+
+
+async def alliances_with_incidents(client: Client) -> list[str]:
+    """The codes of alliances whose workflow has an open incident (故障), newest first."""
+    codes = []
+    query = 'AllianceOpenIncidents > 0 AND ExecutionStatus = "Running"'
+    try:
+        async for execution in client.list_workflows(query):
+            codes.append(execution.id.removeprefix("alliance-"))
+    except RPCError as err:
+        raise ProcedureActionFailed(f"无法查询故障列表：{err.message} (Temporal error)") from err
+    return codes
+
+
+async def pending_attempt(client: Client, alliance_code: str) -> tuple[int, str] | None:
+    """The attempt number and last error of the effect being retried now, if any."""
     handle = client.get_workflow_handle(workflow_id_for(alliance_code))
     try:
-        return await handle.query(query)
+        described = await handle.describe()
+    except RPCError:
+        return None
+    for activity in described.raw_description.pending_activities:
+        if activity.HasField("last_failure"):
+            return activity.attempt, activity.last_failure.message
+    return None
+
+
+async def _query(client: Client, alliance_code: str, query, result_type=None):
+    handle = client.get_workflow_handle(workflow_id_for(alliance_code))
+    try:
+        return await handle.query(query, result_type=result_type)
     except RPCError as err:
         raise ProcedureActionFailed(_rpc_message(alliance_code, err)) from err
     except WorkflowQueryFailedError as err:

@@ -31,8 +31,10 @@ from domain.term import (
     AssessmentMaterials,
     AssessmentResult,
     Grade,
+    RecheckResult,
     RectificationRecheck,
     RectificationReport,
+    ReportStatus,
     ResourceStatistics,
     Revocation,
     TermState,
@@ -106,7 +108,7 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
     for year in report_years(state):
         record = state.report(year)
         late = scenario == Scenario.LATE_REPORT and year == report_years(state)[0]
-        if record is None or record.status == "due":
+        if record is None or record.status == ReportStatus.DUE:
             when = _day(report_due(year), 45 if late else -25)
             candidates.append(
                 Step(
@@ -123,7 +125,7 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                     f"联盟提交{year}年度报告",
                 )
             )
-        elif record.status == "submitted":
+        elif record.status == ReportStatus.SUBMITTED:
             candidates.append(
                 Step(
                     _day(record.submitted_at, 3),
@@ -192,7 +194,7 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                     "市科技局整改复核：" + ("通过" if passed else "未通过"),
                 )
             )
-        elif rectification.result == "failed":
+        elif rectification.result == RecheckResult.FAILED:
             candidates.append(
                 Step(
                     _day(now, 2),

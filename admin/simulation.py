@@ -44,6 +44,7 @@ from workflows.recognition import RecognitionWorkflow
 SEARCH_ATTRIBUTE_TYPES = {
     "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
 }
 PLAIN_YEAR_SOURCE = "simulation: Monday–Friday, holidays not yet published"
 

@@ -21,6 +21,7 @@ from domain.procedure import (
     MeetingDecision,
     ObjectionFiling,
     ObjectionResolution,
+    ObjectionStatus,
     ProcedureState,
     Resubmission,
     ReviewOutcome,
@@ -97,11 +98,6 @@ def check_expert_review(state: ProcedureState, action: ExpertReview) -> None:
         )
     for expert in action.panel:
         require_text(expert.name, "专家姓名", "expert name")
-        if not 0 <= expert.score <= 100:
-            raise ActionRefused(
-                f"专家{expert.name}的评分{expert.score:g}超出0–100范围",
-                f"score {expert.score:g} of {expert.name} is outside 0–100",
-            )
 
 
 def check_meeting_decision(state: ProcedureState, action: MeetingDecision, now: datetime) -> None:
@@ -159,7 +155,7 @@ def check_objection_resolution(state: ProcedureState, action: ObjectionResolutio
         raise ActionRefused(
             f"没有编号为{action.objection_no}的异议", f"there is no objection {action.objection_no}"
         )
-    if objection.status != "open":
+    if objection.status != ObjectionStatus.OPEN:
         raise ActionRefused(
             f"异议{action.objection_no}已处理（{objection.status}）",
             f"objection {action.objection_no} is already {objection.status}",

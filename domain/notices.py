@@ -54,6 +54,7 @@ class Purpose(StrEnum):
     TERM_EXTENDED = "term_extended"
     EXPIRED = "expired"
     MEMBERSHIP_CHANGED = "membership_changed"
+    INCIDENT = "incident"  # to bureau staff: an effect stopped retrying and needs a person
 
 
 class Notice(BaseModel):
@@ -69,22 +70,29 @@ class Notice(BaseModel):
     locale: str | None = None  # default: the mail_locale setting
 
 
-class NoticeBatch(BaseModel):
-    notices: list[Notice]
-
-
 class DeliveryStatus(StrEnum):
-    SENT = "sent"
-    ALREADY_SENT = "already_sent"
-    FAILED = "failed"  # permanent refusal (5xx); recorded for staff, not retried
+    SENDING = "sending"  # handed to the relay; not yet known to be accepted
+    SENT = "sent"  # every recipient accepted
+    ALREADY_SENT = "already_sent"  # an earlier attempt delivered it; nothing sent again
+    PARTLY_FAILED = "partly_failed"  # some recipients refused (5xx); re-sendable to them
+    FAILED = "failed"  # refused for every recipient, or it can never be composed
+
+
+# Listed by `outbox --failed` and the console: some or all recipients never got it.
+UNDELIVERED = (DeliveryStatus.PARTLY_FAILED.value, DeliveryStatus.FAILED.value)
+
+DELIVERY_STATUS_ZH = {
+    DeliveryStatus.SENDING: "发送中",
+    DeliveryStatus.SENT: "已发送",
+    DeliveryStatus.ALREADY_SENT: "已发送",
+    DeliveryStatus.PARTLY_FAILED: "部分收件人拒收",
+    DeliveryStatus.FAILED: "发送失败",
+}
 
 
 class Delivery(BaseModel):
     key: str
     status: DeliveryStatus
     recipients: list[str] = []
+    refused: dict[str, str] = {}  # address → the relay's reply
     error: str = ""
-
-
-class DeliveryReport(BaseModel):
-    deliveries: list[Delivery]

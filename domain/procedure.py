@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from domain.application import Application
 from domain.districts import District
+from domain.input_rules import (
+    EXPERTS_MAX,
+    Count,
+    FreeText,
+    Name,
+    PersonName,
+    PlausibleDate,
+    Score,
+    ShortText,
+    TextLine,
+    at_most,
+)
 from domain.rules import ProcedureRules
 from domain.term_rules import TermRules
 
@@ -91,7 +104,7 @@ STAGE_ACTORS: dict[Stage, frozenset[Role]] = {
 
 
 class Actor(BaseModel):
-    name: str
+    name: Name  # a person, or the lead unit submitting its own application
     role: Role
     district: District | None = None
 
@@ -118,67 +131,67 @@ class ReviewOutcome(StrEnum):
 
 
 class DistrictReview(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
     outcome: ReviewOutcome
-    reasons: str = ""
+    reasons: FreeText = ""
 
 
 class Resubmission(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
     application: Application
-    note: str = ""
+    note: FreeText = ""
 
 
 class PanelMember(BaseModel):
-    name: str
-    affiliation: str = ""
-    score: float = Field(description="0–100")
+    name: PersonName
+    affiliation: Name = ""
+    score: Score = Field(description="0–100")
 
 
 class ExpertReview(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    organisation: str = Field(description="受委托的第三方机构")
-    panel: list[PanelMember]
-    necessity_opinion: str
-    feasibility_opinion: str
+    organisation: Name = Field(description="受委托的第三方机构")
+    panel: Annotated[list[PanelMember], at_most(EXPERTS_MAX)]
+    necessity_opinion: FreeText
+    feasibility_opinion: FreeText
     passed: bool
 
 
 class MeetingDecision(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    meeting_number: str = Field(description="局长办公会 number, e.g. 2026年第12次")
-    meeting_date: date
+    meeting_number: ShortText = Field(description="局长办公会 number, e.g. 2026年第12次")
+    meeting_date: PlausibleDate
     approved: bool
-    reasons: str = ""
-    notice_start: date | None = Field(
+    reasons: FreeText = ""
+    notice_start: PlausibleDate | None = Field(
         default=None, description="first day of the public notice; default: next working day"
     )
 
 
 class ObjectionFiling(BaseModel):
-    request_id: str
-    name: str
-    organisation: str = ""
-    contact: str
-    text: str
+    request_id: ShortText
+    name: PersonName
+    organisation: Name = ""
+    contact: TextLine
+    text: FreeText
 
 
 class ObjectionResolution(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    objection_no: int
+    objection_no: Count
     upheld: bool
-    reason: str
+    reason: FreeText
 
 
 class Withdrawal(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    reason: str = ""
+    reason: FreeText = ""
 
 
 # ---- state ----
@@ -200,6 +213,12 @@ class NoticeWindow(BaseModel):
     end: date
 
 
+class ObjectionStatus(StrEnum):
+    OPEN = "open"  # 待处理
+    UPHELD = "upheld"  # 异议成立: the application is rejected
+    DISMISSED = "dismissed"  # 异议不成立
+
+
 class Objection(BaseModel):
     number: int
     name: str
@@ -207,7 +226,7 @@ class Objection(BaseModel):
     contact: str
     text: str
     filed_at: datetime
-    status: str = "open"  # open | upheld | dismissed
+    status: ObjectionStatus = ObjectionStatus.OPEN
     resolution: str = ""
 
 
@@ -253,7 +272,6 @@ class ProcedureState(BaseModel):
     handled_requests: list[str] = []
     stage_visit: int = 0  # counts stage entries, so a stage entered twice is told apart
     events_recorded: int = 0
-    submission_recorded: bool = False
 
     def open_objections(self) -> list[Objection]:
-        return [o for o in self.objections if o.status == "open"]
+        return [o for o in self.objections if o.status == ObjectionStatus.OPEN]

@@ -13,6 +13,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.districts import District
+from domain.effects import EffectRules
 from domain.rules import ProcedureRules
 from domain.term_rules import TermRules
 
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
 
     rules: ProcedureRules = ProcedureRules()
     term_rules: TermRules = TermRules()
+    effects: EffectRules = EffectRules()
 
     def registry_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'registry.db'}"

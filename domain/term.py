@@ -9,11 +9,23 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel
 
 from domain.application import Contact, Member
 from domain.districts import District
+from domain.input_rules import (
+    CONTACTS_MAX,
+    MEMBERS_MAX,
+    Count,
+    FreeText,
+    MoneyWan,
+    PlausibleDate,
+    ShortText,
+    Year,
+    at_most,
+)
 from domain.procedure import Actor, Recognition
 from domain.shanghai_time import at_local, end_of_day, local_date, start_of_day
 from domain.term_rules import TermRules
@@ -29,12 +41,25 @@ class TermStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # 联盟退出
 
 
+class ReportStatus(StrEnum):
+    DUE = "due"  # 待提交
+    SUBMITTED = "submitted"  # 已提交待审核
+    RETURNED = "returned"  # 已退回待重报
+    ACCEPTED = "accepted"  # 已审核通过
+
+
 REPORT_STATUS_ZH = {
-    "due": "待提交",
-    "submitted": "已提交待审核",
-    "returned": "已退回待重报",
-    "accepted": "已审核通过",
+    ReportStatus.DUE: "待提交",
+    ReportStatus.SUBMITTED: "已提交待审核",
+    ReportStatus.RETURNED: "已退回待重报",
+    ReportStatus.ACCEPTED: "已审核通过",
 }
+
+
+class RecheckResult(StrEnum):
+    PASSED = "passed"  # 整改复核通过
+    FAILED = "failed"  # 整改复核不通过
+
 
 TERM_STATUS_ZH = {
     TermStatus.ACTIVE: "认定有效",
@@ -66,93 +91,93 @@ GRADE_ZH = {Grade.EXCELLENT: "优秀", Grade.GOOD: "良好", Grade.PASS: "合格
 
 
 class ResourceStatistics(BaseModel):
-    """联盟年度创新资源统计 (article 11). Checked by `domain.term_actions`, not here,
-    so a wrong figure is refused with a clear message rather than a decoding error."""
+    """联盟年度创新资源统计 (article 11). Each figure must be a plausible count or amount
+    (`domain.input_rules`), so a wrong one is refused, naming it, before it is sent."""
 
-    rd_spending_wan: float  # 研发投入（万元）
-    researchers: int  # 研发人员（人）
-    joint_projects: int  # 联合攻关项目（项）
-    patents_applied: int  # 申请专利（件）
-    patents_granted: int  # 授权专利（件）
-    standards_drafted: int  # 制定标准（项）
-    technology_transfers: int  # 技术转移（项）
-    people_trained: int  # 培养人才（人）
+    rd_spending_wan: MoneyWan  # 研发投入（万元）
+    researchers: Count  # 研发人员（人）
+    joint_projects: Count  # 联合攻关项目（项）
+    patents_applied: Count  # 申请专利（件）
+    patents_granted: Count  # 授权专利（件）
+    standards_drafted: Count  # 制定标准（项）
+    technology_transfers: Count  # 技术转移（项）
+    people_trained: Count  # 培养人才（人）
 
 
 # ---- actions (Temporal updates; request_id is the update id)
 
 
 class AnnualReportSubmission(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    year: int
-    summary: str  # 当年度技术创新活动总结
-    next_year_plan: str  # 下一年度技术创新活动计划
+    year: Year
+    summary: FreeText  # 当年度技术创新活动总结
+    next_year_plan: FreeText  # 下一年度技术创新活动计划
     statistics: ResourceStatistics
 
 
 class AnnualReportReview(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    year: int
+    year: Year
     accepted: bool
-    reasons: str = ""
+    reasons: FreeText = ""
 
 
 class AssessmentMaterials(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
     kind: AssessmentKind
-    summary: str
+    summary: FreeText
 
 
 class AssessmentResult(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
     kind: AssessmentKind
     grade: Grade
-    opinion: str  # 专家意见
+    opinion: FreeText  # 专家意见
 
 
 class RectificationReport(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    report: str
+    report: FreeText
 
 
 class RectificationRecheck(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
     passed: bool
-    reason: str
+    reason: FreeText
 
 
 class RectificationExtension(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
     days: int
-    reason: str
+    reason: FreeText
 
 
 class Revocation(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    reason: str
+    reason: FreeText
 
 
 class TermExtension(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    until: date
-    reason: str
+    until: PlausibleDate
+    reason: FreeText
 
 
 class MembershipChange(BaseModel):
-    request_id: str
+    request_id: ShortText
     actor: Actor
-    members: list[Member]
-    contacts: list[Contact]
-    note: str = ""
+    members: Annotated[list[Member], at_most(MEMBERS_MAX)]
+    contacts: Annotated[list[Contact], at_most(CONTACTS_MAX)]
+    note: FreeText = ""
 
 
 # ---- state
@@ -160,7 +185,7 @@ class MembershipChange(BaseModel):
 
 class ReportRecord(BaseModel):
     year: int
-    status: str = "due"  # due | submitted | returned | accepted
+    status: ReportStatus = ReportStatus.DUE
     submitted_at: datetime | None = None
     late: bool = False
     versions: int = 0
@@ -186,7 +211,7 @@ class Rectification(BaseModel):
     extended: bool = False
     report_submitted_at: datetime | None = None
     report: str = ""
-    result: str | None = None  # passed | failed
+    result: RecheckResult | None = None
     reason: str = ""
 
 
@@ -368,7 +393,7 @@ def _report_milestones(state: TermState) -> list[Milestone]:
     for year in report_years(state):
         record = state.report(year)
         due = report_due(year)
-        if record is None or record.status == "due":
+        if record is None or record.status == ReportStatus.DUE:
             for days in rules.report_reminder_days_before:
                 found.append(
                     Milestone(
@@ -404,7 +429,7 @@ def _report_milestones(state: TermState) -> list[Milestone]:
                     due=due,
                 ),
             ]
-        elif record.status == "returned" and record.resubmit_by is not None:
+        elif record.status == ReportStatus.RETURNED and record.resubmit_by is not None:
             found.append(
                 Milestone(
                     key=f"report:{year}:resubmission_overdue:{record.versions}",
@@ -508,7 +533,7 @@ def next_term(state: TermState) -> TermState:
     """The renewed term after a passed final assessment: five more years from the day
     after this one ends. Reports this term still waits for keep being chased."""
     start = state.term_end + timedelta(days=1)
-    open_reports = [r for r in state.reports if r.status != "accepted"]
+    open_reports = [r for r in state.reports if r.status != ReportStatus.ACCEPTED]
     unsent = [y for y in report_years(state) if state.report(y) is None]
     return state.model_copy(
         update={

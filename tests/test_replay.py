@@ -18,7 +18,6 @@ from worker import WORKFLOWS
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 EXPECTED = {
     "recognised",
-    "recognised_before_term_patch",
     "returned_and_resubmitted",
     "rejected_at_district_review",
     "rejected_at_expert_review",

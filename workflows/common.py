@@ -7,21 +7,19 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities
-    from domain.notices import Notice, NoticeBatch
     from domain.procedure import ActionRefused
 
 STATUS = SearchAttributeKey.for_keyword("AllianceStatus")
 DISTRICT = SearchAttributeKey.for_keyword("AllianceDistrict")
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("AllianceNextDeadline")
 TERM_END = SearchAttributeKey.for_datetime("AllianceTermEnd")
+OPEN_INCIDENTS = SearchAttributeKey.for_int("AllianceOpenIncidents")
 
-SHORT = timedelta(minutes=2)
-MAIL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
+SHORT = timedelta(minutes=2)  # a calendar look-up
 HANDLED_REQUESTS_KEPT = 500
 
 
@@ -45,12 +43,3 @@ async def wait_until(instant: datetime, done: Callable[[], bool]) -> bool:
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(done, timeout=remaining)
     return done()
-
-
-async def send(notice: Notice) -> None:
-    await workflow.execute_activity_method(
-        EmailActivities.send_notices,
-        NoticeBatch(notices=[notice]),
-        start_to_close_timeout=SHORT,
-        retry_policy=MAIL_RETRY,
-    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import UTC, datetime
 
@@ -8,9 +9,9 @@ import pytest
 from sqlmodel import select
 from temporalio.testing import ActivityEnvironment
 
-from activities.email import EmailActivities, message_id_for
+from activities.email import ACCEPTED, EmailActivities, message_id_for
 from domain.districts import District
-from domain.notices import DeliveryStatus, Notice, NoticeBatch, Purpose
+from domain.notices import Delivery, DeliveryStatus, Notice, Purpose
 from domain.procedure import Role
 from registry.database import session_scope
 from registry.tables import Alliance, Document, EmailMessage
@@ -40,8 +41,10 @@ def activities(settings):
     return EmailActivities(settings)
 
 
-async def send(activities: EmailActivities, *notices: Notice):
-    return await ActivityEnvironment().run(activities.send_notices, NoticeBatch(notices=notices))
+async def send(activities: EmailActivities, notice: Notice, heartbeat_details=()) -> Delivery:
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, heartbeat_details=list(heartbeat_details))
+    return await env.run(activities.send_notice, notice)
 
 
 def progress(key: str, *to: str) -> Notice:
@@ -107,15 +110,15 @@ async def test_recognition_notice_arrives_with_role_recipients_both_parts_and_ce
         attachment_document_ids=[document_id],
     )
 
-    report = await send(activities, notice)
+    delivery = await send(activities, notice)
 
     expected = [
         LEAD,
         *settings.district_reviewer_emails[District.HAICHENG],
         *settings.staff_emails,  # staff and administrator share addresses: listed once
     ]
-    assert [d.status for d in report.deliveries] == [DeliveryStatus.SENT]
-    assert report.deliveries[0].recipients == expected
+    assert delivery.status == DeliveryStatus.SENT
+    assert delivery.recipients == expected
     [mail] = smtp_server.messages
     assert mail.rcpt_tos == expected
     assert settings.district_reviewer_emails[District.TIEDONG][0] not in mail["To"]
@@ -155,42 +158,74 @@ async def test_notice_in_english_when_its_locale_says_so(activities, smtp_server
     assert "expert review stage" in mail.text
 
 
-async def test_sending_the_same_batch_twice_delivers_once(activities, smtp_server, registry_url):
+async def test_sending_the_same_notice_twice_delivers_once(activities, smtp_server, registry_url):
     notice = progress(f"{CODE}:progress:district_review", LEAD)
 
     first = await send(activities, notice)
     second = await send(activities, notice)
 
-    assert first.deliveries[0].status == DeliveryStatus.SENT
-    assert second.deliveries[0].status == DeliveryStatus.ALREADY_SENT
-    assert second.deliveries[0].recipients == [LEAD]
+    assert first.status == DeliveryStatus.SENT
+    assert second.status == DeliveryStatus.ALREADY_SENT
+    assert second.recipients == [LEAD]
     assert len(smtp_server.to(LEAD)) == 1
     assert email_row(registry_url, notice.key).attempts == 1
-    # The second batch had nothing to send, so it never opened a connection.
+    # The second attempt had nothing to send, so it never opened a connection.
     assert smtp_server.connections == 1
 
 
-async def test_permanent_recipient_refusal_is_recorded_and_the_batch_goes_on(
+async def test_every_recipient_refused_is_failed_with_each_reply(
     activities, smtp_server, registry_url
 ):
     smtp_server.refuse(LEAD)
-    refused = progress(f"{CODE}:progress:district_review", LEAD)
-    delivered = progress("91210300MA0QC5678Y:progress:district_review", OTHER)
+    notice = progress(f"{CODE}:progress:district_review", LEAD)
 
-    report = await send(activities, refused, delivered)
+    delivery = await send(activities, notice)
 
-    failed, sent = report.deliveries
-    assert failed.status == DeliveryStatus.FAILED
-    assert "550" in failed.error and "mailbox unavailable" in failed.error
-    assert sent.status == DeliveryStatus.SENT
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "550" in delivery.refused[LEAD] and "mailbox unavailable" in delivery.error
     assert smtp_server.to(LEAD) == []
-    assert len(smtp_server.to(OTHER)) == 1
-    row = email_row(registry_url, refused.key)
+    row = email_row(registry_url, notice.key)
     assert row.status == "failed"
-    assert "550" in row.error
+    assert "550" in row.refused[LEAD]
     assert row.sent_at is None
-    # The refusal did not cost the connection: the next notice went over the same one.
-    assert smtp_server.connections == 1
+
+
+async def test_one_recipient_refused_is_partly_failed_and_a_resend_goes_to_it_only(
+    activities, smtp_server, registry_url
+):
+    smtp_server.refuse(LEAD)
+    notice = progress(f"{CODE}:progress:district_review", LEAD, OTHER)
+
+    delivery = await send(activities, notice)
+
+    assert delivery.status == DeliveryStatus.PARTLY_FAILED
+    assert list(delivery.refused) == [LEAD]
+    assert len(smtp_server.to(OTHER)) == 1 and smtp_server.to(LEAD) == []
+    row = email_row(registry_url, notice.key)
+    assert (row.status, list(row.refused)) == ("partly_failed", [LEAD])
+    assert LEAD in row.error and "550" in row.error
+
+    smtp_server.refused.clear()  # the mailbox was fixed at the other end
+    resent = await send(activities, notice)
+
+    assert resent.status == DeliveryStatus.SENT
+    assert len(smtp_server.to(LEAD)) == 1
+    assert len(smtp_server.to(OTHER)) == 1  # the one who had it got no second copy
+    assert smtp_server.to(LEAD)[0]["Message-ID"] == smtp_server.to(OTHER)[0]["Message-ID"]
+    row = email_row(registry_url, notice.key)
+    assert (row.status, row.refused, row.recipients) == ("sent", {}, [OTHER, LEAD])
+
+
+async def test_an_attempt_after_the_relay_accepted_records_without_sending_again(
+    activities, smtp_server, registry_url
+):
+    notice = progress(f"{CODE}:progress:district_review", LEAD)
+
+    delivery = await send(activities, notice, heartbeat_details=[ACCEPTED])
+
+    assert delivery.status == DeliveryStatus.SENT
+    assert smtp_server.to(LEAD) == []  # the earlier attempt's copy is the one delivered
+    assert email_row(registry_url, notice.key).status == "sent"
 
 
 async def test_notice_without_any_address_is_recorded_as_failed(activities, registry_url):
@@ -198,35 +233,29 @@ async def test_notice_without_any_address_is_recorded_as_failed(activities, regi
         update={"to_roles": [Role.DISTRICT_REVIEWER]}  # no district given: nobody to resolve
     )
 
-    [delivery] = (await send(activities, notice)).deliveries
+    delivery = await send(activities, notice)
 
     assert delivery.status == DeliveryStatus.FAILED
     assert "no recipient" in delivery.error
     assert email_row(registry_url, notice.key).status == "failed"
 
 
-async def test_temporary_refusal_raises_and_the_retry_delivers_each_notice_once(
+async def test_temporary_refusal_raises_and_the_retry_delivers_once(
     activities, smtp_server, registry_url
 ):
-    first = progress(f"{CODE}:progress:district_review", LEAD)
-    second = progress("91210300MA0QC5678Y:progress:district_review", OTHER)
-    smtp_server.defer_next(1, after=1)
+    notice = progress(f"{CODE}:progress:district_review", LEAD)
+    smtp_server.defer_next(1)
 
     with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
-        await send(activities, first, second)
+        await send(activities, notice)
     assert refused.value.code == 451
-    assert email_row(registry_url, first.key).status == "sent"
-    assert email_row(registry_url, second.key).status == "sending"
+    assert email_row(registry_url, notice.key).status == "sending"
 
-    retry = await send(activities, first, second)
+    retry = await send(activities, notice)
 
-    assert [d.status for d in retry.deliveries] == [
-        DeliveryStatus.ALREADY_SENT,
-        DeliveryStatus.SENT,
-    ]
+    assert retry.status == DeliveryStatus.SENT
     assert len(smtp_server.to(LEAD)) == 1
-    assert len(smtp_server.to(OTHER)) == 1
-    assert email_row(registry_url, second.key).attempts == 2
+    assert email_row(registry_url, notice.key).attempts == 2
 
 
 async def test_unreachable_server_raises_for_a_retry(registry_url, tmp_path):
@@ -235,12 +264,3 @@ async def test_unreachable_server_raises_for_a_retry(registry_url, tmp_path):
 
     with pytest.raises(aiosmtplib.SMTPConnectError):
         await send(activities, progress(f"{CODE}:progress:district_review", LEAD))
-
-
-async def test_a_batch_uses_one_smtp_connection(activities, smtp_server):
-    notices = [progress(f"{CODE}:progress:{n}", LEAD) for n in range(3)]
-
-    await send(activities, *notices)
-
-    assert len(smtp_server.to(LEAD)) == 3
-    assert smtp_server.connections == 1

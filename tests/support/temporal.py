@@ -25,6 +25,7 @@ from admin.simulation import (
 from admin.simulation import request_id as new_id  # noqa: F401  (tests import it from here)
 from domain.application import Application
 from domain.application_file import load_application_file
+from domain.effects import Outbox
 from domain.procedure import (
     FINAL_STAGES,
     Actor,
@@ -133,6 +134,17 @@ class Bureau:
         history = await self.handle(code).fetch_history()
         HISTORIES.mkdir(exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
+
+    async def settled(self, code: str, seconds: float = 15) -> Outbox:
+        """Wait (real time) until the alliance's queued effects are done: registry rows
+        and emails are written after the action has answered."""
+        handle = self.client.get_workflow_handle(workflow_id_for(code))
+        deadline = time.monotonic() + seconds
+        while True:
+            outbox = await handle.query("outbox", result_type=Outbox)
+            if not outbox.pending or time.monotonic() > deadline:
+                return outbox
+            await asyncio.sleep(0.05)
 
     async def state(self, code: str) -> ProcedureState:
         return await self.handle(code).query(RecognitionWorkflow.state)

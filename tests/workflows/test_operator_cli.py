@@ -210,5 +210,6 @@ async def test_staff_and_alliance_act_on_the_term_from_the_command_line(operator
     assert too_early.exit_code == 1 and "现在不能记录结果" in too_early.output
     revoked = await run(cli.app, "revoke", code, "--as", "钱职员", "--reason", "弄虚作假")
     assert revoked.exit_code == 0 and "revoked" in revoked.output
+    await bureau.settled(code)  # the registry row is written once the action has answered
     listed = await run(cli.app, "list", "--status", "revoked")
     assert code in listed.output
