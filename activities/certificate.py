@@ -107,7 +107,7 @@ def _next_number(session: Session, name: str) -> int:
         update(NumberSequence)
         .where(col(NumberSequence.name) == name)
         .values(value=NumberSequence.value + 1)
-        .returning(NumberSequence.value)
+        .returning(col(NumberSequence.value))
     ).scalar_one_or_none()
     if value is not None:
         return value

@@ -20,7 +20,7 @@ from email.utils import format_datetime
 
 import aiosmtplib
 from jinja2 import TemplateError
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio import activity
 
 from domain.notices import Delivery, DeliveryStatus, Notice
@@ -227,7 +227,9 @@ class EmailActivities:
         if not ids:
             return []
         with session_scope(self._url) as session:
-            found = {d.id: d for d in session.exec(select(Document).where(Document.id.in_(ids)))}
+            found = {
+                d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(ids)))
+            }
         missing = [i for i in ids if i not in found]
         if missing:
             raise _Unsendable(f"attachment documents not found: {missing}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from pydantic import BaseModel
 
-from domain.term import term_end_for
+from domain.districts import DISTRICT_ZH
+from domain.procedure import ProcedureState
+from domain.term import TermState, term_end_for
 
 
 class CertificateRequest(BaseModel):
@@ -17,6 +19,32 @@ class CertificateRequest(BaseModel):
     district_name: str
     recognised_on: date
     term: int = 1
+
+
+def first_certificate(procedure: ProcedureState, recognised_on: date) -> CertificateRequest:
+    """9.5: the certificate of a just-recognised alliance."""
+    app = procedure.application
+    return CertificateRequest(
+        alliance_code=procedure.alliance_code,
+        alliance_name=app.alliance_name,
+        lead_unit=app.lead_unit,
+        members=[m.name for m in app.members],
+        district_name=DISTRICT_ZH[app.district],
+        recognised_on=recognised_on,
+    )
+
+
+def renewed_certificate(term: TermState) -> CertificateRequest:
+    """Article 12: a passed final assessment renews the certificate from the day after."""
+    return CertificateRequest(
+        alliance_code=term.alliance_code,
+        alliance_name=term.alliance_name,
+        lead_unit=term.lead_unit,
+        members=[m.name for m in term.members],
+        district_name=DISTRICT_ZH[term.district],
+        recognised_on=term.term_end + timedelta(days=1),
+        term=term.term_no + 1,
+    )
 
 
 def valid_until(recognised_on: date) -> date:

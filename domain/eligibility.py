@@ -159,9 +159,10 @@ class _Parts:
     @classmethod
     def salvage(cls, data: dict[str, Any]) -> _Parts:
         lists = {name: _valid_items(item, _given(name, data)) for name, item in _LISTS.items()}
+        fields: dict[str, Any] = {name: _valid_scalar(name, data) for name in _SCALARS}
+        fields.update({name: items for name, (items, _) in lists.items()})
         return cls(
-            **{name: _valid_scalar(name, data) for name in _SCALARS},
-            **{name: items for name, (items, _) in lists.items()},
+            **fields,
             complete_lists={name for name, (_, whole) in lists.items() if whole},
         )
 
@@ -193,7 +194,9 @@ def _given(name: str, data: dict[str, Any]) -> Any:
 def _valid_scalar(name: str, data: dict[str, Any]) -> Any:
     field = Application.model_fields[name]
     # the metadata holds the input rules: without it an over-long name would count as valid
-    rules = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    rules: Any = (
+        Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    )
     try:
         return TypeAdapter(rules).validate_python(_given(name, data))
     except ValidationError:
@@ -549,7 +552,8 @@ def _type_problems(error: ValidationError) -> Iterator[Problem]:
         loc = e["loc"]
         path = field_path(loc)
         label = "的".join(
-            _FIELD_ZH.get(p, p) + (f"（第{loc[n + 1] + 1}项）" if _next_is_index(loc, n) else "")
+            _FIELD_ZH.get(p, p)
+            + (f"（第{int(loc[n + 1]) + 1}项）" if _next_is_index(loc, n) else "")
             for n, p in enumerate(loc)
             # "bodies" adds nothing before "执行机构" but is needed alone
             if isinstance(p, str) and (p != "bodies" or n == len(loc) - 1)

@@ -159,6 +159,17 @@ class ExpertReview(BaseModel):
     feasibility_opinion: FreeText
     passed: bool
 
+    def detail(self) -> dict:
+        """What the decision record keeps of the review: panel, scores and opinions."""
+        scores = [e.score for e in self.panel]
+        return {
+            "organisation": self.organisation,
+            "panel": [e.model_dump() for e in self.panel],
+            "average_score": round(sum(scores) / len(scores), 2),
+            "necessity_opinion": self.necessity_opinion,
+            "feasibility_opinion": self.feasibility_opinion,
+        }
+
 
 class MeetingDecision(BaseModel):
     request_id: ShortText

@@ -26,7 +26,7 @@ from domain.input_rules import (
     Year,
     at_most,
 )
-from domain.procedure import Actor, Recognition
+from domain.procedure import Actor, ProcedureState, Recognition
 from domain.shanghai_time import at_local, end_of_day, local_date, start_of_day
 from domain.term_rules import TermRules
 
@@ -551,4 +551,22 @@ def next_term(state: TermState) -> TermState:
             "done": [],
             "next_deadline": None,
         }
+    )
+
+
+def first_term(procedure: ProcedureState, now: datetime) -> TermState:
+    """Article 11: the first term of a just-recognised alliance, five years from recognition."""
+    app, recognition = procedure.application, procedure.recognition
+    assert recognition is not None  # the procedure waits for its certificate
+    return TermState(
+        alliance_code=procedure.alliance_code,
+        alliance_name=app.alliance_name,
+        district=app.district,
+        lead_unit=app.lead_unit,
+        members=app.members,
+        contacts=app.contacts,
+        term_start=recognition.recognised_on,
+        term_end=recognition.valid_until,
+        tracking_from=now,
+        rules=procedure.term_rules,
     )

@@ -116,7 +116,7 @@ class _PartLoader(FileSystemLoader):
 
     def get_source(
         self, environment: Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    ) -> tuple[str, str, Callable[[], bool]]:
         base, _, part = template.rpartition(".")
         if part in ("txt", "html"):
             template = f"{base}.j2"

@@ -90,7 +90,6 @@ class AllianceWorkflow:
         """Staff re-queue an incident's effect after correcting its data or address."""
         self._accept(action.request_id, lambda: self._check_retry(action))
         self.effects.retry(action.incident_no, action.actor.name)
-        self._changed()
         return len(self.effects.outbox.pending)
 
     @retry_incident.validator
@@ -106,9 +105,6 @@ class AllianceWorkflow:
         """Check once more as the handler runs, then remember the request: it acts once."""
         refuse_unless(check)
         self.s.handled_requests = remember_request(self.s.handled_requests, request_id)
-
-    def _changed(self) -> None:
-        """A message changed the state (the term's main loop recomputes its next step)."""
 
     def _record(self, event: ProcedureEvent | TermEvent) -> None:
         kind = (

@@ -10,25 +10,21 @@ history; a handler decides, records and queues its effects, and answers at once.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
 
-from workflows.alliance import Addressing
-from workflows.common import DISTRICT, SHORT, STATUS, refuse_unless, wait_until
+from workflows.common import DISTRICT, STATUS, refuse_unless, wait_until
+from workflows.procedure_records import ActionResult
 from workflows.stage_clock import StageClocks
 from workflows.term import TermInput, TermWorkflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import CalendarActivities
     from domain import actions
     from domain.application import Application
-    from domain.certificate import CertificateRequest
-    from domain.districts import DISTRICT_ZH
+    from domain.certificate import first_certificate
     from domain.effects import Effect, Outbox
-    from domain.events import ProcedureEvent
     from domain.notices import Purpose
     from domain.procedure import (
         FINAL_STAGES,
@@ -36,11 +32,9 @@ with workflow.unsafe.imports_passed_through():
         STAGE_ZH,
         SYSTEM_ACTOR,
         Actor,
-        Decision,
         DistrictReview,
         ExpertReview,
         MeetingDecision,
-        NoticeWindow,
         Objection,
         ObjectionFiling,
         ObjectionResolution,
@@ -55,9 +49,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rules import ProcedureRules
     from domain.shanghai_time import end_of_day, local_date
-    from domain.term import TermState
+    from domain.term import first_term
     from domain.term_rules import TermRules
-    from domain.working_days import PublicNoticeRequest
 
 
 class RecognitionInput(BaseModel):
@@ -68,11 +61,6 @@ class RecognitionInput(BaseModel):
     term_rules: TermRules = TermRules()
     state: ProcedureState | None = None  # set when continuing as new
     outbox: Outbox | None = None
-
-
-class ActionResult(BaseModel):
-    stage: Stage
-    message: str
 
 
 class RecognitionResult(BaseModel):
@@ -132,9 +120,7 @@ class RecognitionWorkflow(StageClocks):
             await workflow.wait_condition(lambda: self.s.recognition is not None)
             await self._settle()
             workflow.continue_as_new(
-                TermInput(
-                    state=term_state_after(self.s, workflow.now()), outbox=self.effects.outbox
-                ),
+                TermInput(state=first_term(self.s, workflow.now()), outbox=self.effects.outbox),
                 workflow=TermWorkflow.run,
             )
         await self._finish_effects()
@@ -197,18 +183,8 @@ class RecognitionWorkflow(StageClocks):
 
     def _recognise(self) -> None:
         """9.5: recognised; the certificate's numbers come back through `_certificate_issued`."""
-        app = self.s.application
         self._enter(Stage.RECOGNISED)
-        self._issue_certificate(
-            CertificateRequest(
-                alliance_code=self.s.alliance_code,
-                alliance_name=app.alliance_name,
-                lead_unit=app.lead_unit,
-                members=[m.name for m in app.members],
-                district_name=DISTRICT_ZH[app.district],
-                recognised_on=local_date(workflow.now()),
-            )
-        )
+        self._issue_certificate(first_certificate(self.s, local_date(workflow.now())))
 
     def _certificate_issued(self, effect: Effect, recognition: Recognition) -> None:
         """Approval document, certificate and plaque: the alliance and its district are told."""
@@ -275,15 +251,7 @@ class RecognitionWorkflow(StageClocks):
     def expert_review(self, action: ExpertReview) -> ActionResult:
         """9.3 专家评审 by the commissioned third party: panel, scores, opinions, pass or fail."""
         self._accept(action.request_id, lambda: actions.check_expert_review(self.s, action))
-        stage = Stage.EXPERT_REVIEW
-        scores = [e.score for e in action.panel]
-        detail = {
-            "organisation": action.organisation,
-            "panel": [e.model_dump() for e in action.panel],
-            "average_score": round(sum(scores) / len(scores), 2),
-            "necessity_opinion": action.necessity_opinion,
-            "feasibility_opinion": action.feasibility_opinion,
-        }
+        stage, detail = Stage.EXPERT_REVIEW, action.detail()
         if action.passed:
             self._decide(stage, Stage.DIRECTOR_MEETING, "pass", action.actor, "", detail=detail)
             self._notify_progress(stage, Stage.DIRECTOR_MEETING)
@@ -407,144 +375,3 @@ class RecognitionWorkflow(StageClocks):
     @workflow.query
     def state(self) -> ProcedureState:
         return self.s
-
-    # ------------------------------------------------------------------ decisions and records
-
-    def _result(self) -> ActionResult:
-        return ActionResult(stage=self.s.stage, message=STAGE_ZH[self.s.stage])
-
-    def _decide(
-        self,
-        from_stage: Stage,
-        to_stage: Stage,
-        outcome: str,
-        actor: Actor,
-        reasons: str,
-        detail: dict | None = None,
-        **event_fields: Any,
-    ) -> None:
-        action = f"{from_stage.value}.{outcome}"
-        now = workflow.now()
-        self.s.decisions.append(
-            Decision(
-                stage=from_stage,
-                action=action,
-                actor=actor,
-                at=now,
-                reasons=reasons,
-                detail=detail or {},
-            )
-        )
-        self._enter(to_stage)
-        if to_stage in FINAL_STAGES:
-            event_fields.update(self._notice_closed())
-        self._record_event(
-            action,
-            actor,
-            reasons=reasons,
-            detail={"decided_stage": from_stage.value, **(detail or {})},
-            is_decision=True,
-            **event_fields,
-        )
-
-    def _reject(
-        self, from_stage: Stage, outcome: str, actor: Actor, reasons: str, **event_fields: Any
-    ) -> None:
-        self._decide(from_stage, Stage.REJECTED, outcome, actor, reasons, **event_fields)
-        self._notify(
-            Purpose.REJECTED,
-            "rejected",
-            to_alliance=True,
-            stage_name=STAGE_ZH[from_stage],
-            reasons=reasons,
-        )
-
-    def _enter(self, stage: Stage) -> None:
-        self.s.stage = stage
-        self.s.stage_entered_at = workflow.now()
-        self.s.clock = None
-        self.s.stage_visit += 1
-        workflow.upsert_search_attributes([STATUS.value_set(stage.value)])
-        self._set_next_deadline(None)
-
-    def _notice_closed(self) -> dict[str, Any]:
-        """The public notice, if there was one, is shown closed once the procedure ends."""
-        return {} if self.s.notice is None else {"notice": self.s.notice, "notice_status": "closed"}
-
-    def _record_event(self, action: str, actor: Actor, **fields: Any) -> None:
-        self.s.events_recorded += 1
-        workflow_id = workflow.info().workflow_id
-        self._record(
-            ProcedureEvent(
-                key=f"{workflow_id}:{self._chain()}:{self.s.events_recorded}",
-                alliance_code=self.s.alliance_code,
-                workflow_id=workflow_id,
-                actor=actor,
-                action=action,
-                at=workflow.now(),
-                stage=self.s.stage,
-                **fields,
-            )
-        )
-
-    def _receipt(self) -> None:
-        version = self.s.application_version
-        self._notify(
-            Purpose.APPLICATION_RECEIVED,
-            f"v{version}",
-            to_alliance=True,
-            version=version,
-            submitted_at=workflow.now().isoformat(),
-        )
-
-    def _notify_progress(self, passed: Stage, next_stage: Stage) -> None:
-        self._notify(
-            Purpose.PROGRESS,
-            f"{passed.value}.{self.s.stage_visit}",
-            to_alliance=True,
-            stage_name=STAGE_ZH[passed],
-            next_stage_name=STAGE_ZH[next_stage],
-        )
-
-    def _addressing(self) -> Addressing:
-        app = self.s.application
-        return Addressing(
-            key_scope=self._chain(),
-            alliance_name=app.alliance_name,
-            emails=app.recipient_emails(),
-            district=app.district,
-        )
-
-    def _chain(self) -> str:
-        """Tells this application apart from an earlier one of the same alliance."""
-        return self.s.submitted_at.strftime("%Y%m%dT%H%M%S")
-
-    async def _notice_window(self) -> NoticeWindow:
-        approval = self.s.decisions[-1]
-        requested = approval.detail.get("notice_start")
-        tomorrow = local_date(workflow.now()) + timedelta(days=1)
-        # A requested start already behind us (the calendar was missing) moves to tomorrow.
-        earliest = max(date.fromisoformat(requested), tomorrow) if requested else tomorrow
-        return await workflow.execute_activity_method(
-            CalendarActivities.plan_public_notice,
-            PublicNoticeRequest(earliest_start=earliest),
-            start_to_close_timeout=SHORT,
-        )
-
-
-def term_state_after(procedure: ProcedureState, now: datetime) -> TermState:
-    """The first term of a just-recognised alliance: five years from recognition."""
-    app, recognition = procedure.application, procedure.recognition
-    assert recognition is not None  # the run waits for the certificate before the term
-    return TermState(
-        alliance_code=procedure.alliance_code,
-        alliance_name=app.alliance_name,
-        district=app.district,
-        lead_unit=app.lead_unit,
-        members=app.members,
-        contacts=app.contacts,
-        term_start=recognition.recognised_on,
-        term_end=recognition.valid_until,
-        tracking_from=now,
-        rules=procedure.term_rules,
-    )

@@ -10,14 +10,14 @@ not loaded stops the step with an alert to staff; it never guesses a working day
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows.alliance import AllianceWorkflow
 from workflows.common import SHORT, wait_until
+from workflows.procedure_records import ProcedureRecords
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
@@ -27,21 +27,22 @@ with workflow.unsafe.imports_passed_through():
         STAGE_ACTORS,
         STAGE_ZH,
         SYSTEM_ACTOR,
+        NoticeWindow,
         Role,
         Stage,
         StageClock,
     )
     from domain.rules import ProcedureRules
-    from domain.working_days import StageClockRequest
+    from domain.shanghai_time import local_date
+    from domain.working_days import PublicNoticeRequest, StageClockRequest
 
 T = TypeVar("T")
 
 
-class StageClocks(AllianceWorkflow):
-    """The recognition workflow's clocks; `_record_event` and `calendar_signalled` are its."""
+class StageClocks(ProcedureRecords):
+    """The recognition workflow's clocks; `calendar_signalled` is set by its signal."""
 
     calendar_signalled: bool
-    _record_event: Callable[..., None]
 
     async def _stage_clock(
         self,
@@ -127,6 +128,19 @@ class StageClocks(AllianceWorkflow):
             stage_name=STAGE_ZH[clock.stage],
             deadline=clock.deadline.isoformat(),
             role_names=[ROLE_ZH[r] for r in roles],
+        )
+
+    async def _notice_window(self) -> NoticeWindow:
+        """9.4: five working days of public notice from the day the meeting asked for."""
+        approval = self.s.decisions[-1]
+        requested = approval.detail.get("notice_start")
+        tomorrow = local_date(workflow.now()) + timedelta(days=1)
+        # A requested start already behind us (the calendar was missing) moves to tomorrow.
+        earliest = max(date.fromisoformat(requested), tomorrow) if requested else tomorrow
+        return await workflow.execute_activity_method(
+            CalendarActivities.plan_public_notice,
+            PublicNoticeRequest(earliest_start=earliest),
+            start_to_close_timeout=SHORT,
         )
 
     async def _plan_with_calendar(

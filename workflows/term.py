@@ -9,21 +9,18 @@ without bound.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
 
-from workflows.alliance import Addressing, AllianceWorkflow
 from workflows.common import DISTRICT, STATUS, TERM_END, refuse_unless, wait_until
+from workflows.term_records import STAFF, TermRecords
 
 with workflow.unsafe.imports_passed_through():
     from domain import term_actions as checks
-    from domain.certificate import CertificateRequest
-    from domain.districts import DISTRICT_ZH
+    from domain.certificate import renewed_certificate
     from domain.effects import Effect, Outbox
-    from domain.events import TermEvent
     from domain.notices import Purpose
     from domain.procedure import SYSTEM_ACTOR, Actor, Recognition, Role, Withdrawal
     from domain.shanghai_time import end_of_day, local_date, start_of_day
@@ -60,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         report_years,
         skip_past,
     )
+    from domain.term_notices import milestone_notice
 
 
 class TermInput(BaseModel):
@@ -75,12 +73,11 @@ class TermResult(BaseModel):
 
 
 @workflow.defn
-class TermWorkflow(AllianceWorkflow):
+class TermWorkflow(TermRecords):
     @workflow.init
     def __init__(self, inp: TermInput) -> None:
         self.s = inp.state
         self.announced = inp.announced
-        self.changes = 0  # bumped by every message, so the main loop recomputes its next step
         self._open_outbox(inp.outbox)
 
     @workflow.run
@@ -100,9 +97,10 @@ class TermWorkflow(AllianceWorkflow):
             boundary = start_of_day(date(local_date(workflow.now()).year + 1, 1, 1))
             step = upcoming[0]
             self._set_next_deadline(step.due or step.at)
-            seen = self.changes
-            if await wait_until(min(step.at, boundary), lambda seen=seen: self.changes != seen):
-                continue  # a message changed the state: recompute what comes next
+            seen = self.s.handled_requests[-1:]
+            changed = lambda seen=seen: self.s.handled_requests[-1:] != seen  # noqa: E731
+            if await wait_until(min(step.at, boundary), changed):
+                continue  # an action changed the state: recompute what comes next
             if step.at > boundary:
                 # Every New Year the term starts a fresh history, carrying its state.
                 return await self._continue(self.s, announced=True)
@@ -144,88 +142,21 @@ class TermWorkflow(AllianceWorkflow):
 
     async def _on_milestone(self, step: Milestone) -> TermState | None:
         """Act on one dated step; returns the next term's state when this one renews."""
-        kind = step.kind
-        if kind == MilestoneKind.REPORT_REMINDER:
-            self._report_notice(Purpose.REPORT_REMINDER, step, days_left=step.days_left)
-        elif kind == MilestoneKind.REPORT_OVERDUE:
-            self._report_notice(Purpose.REPORT_OVERDUE, step)
-        elif kind == MilestoneKind.REPORT_ESCALATION:
-            self._report_notice(Purpose.REPORT_ESCALATION, step, to_staff=True)
-            self._record_event("report.escalated", SYSTEM_ACTOR, detail={"year": step.year})
-        elif kind == MilestoneKind.REPORT_FINAL_REMINDER:
-            self._report_notice(Purpose.REPORT_FINAL_REMINDER, step)
-        elif kind == MilestoneKind.REPORT_RESUBMISSION_OVERDUE:
-            self._notify(
-                Purpose.REPORT_RESUBMISSION_OVERDUE,
-                step.key,
-                to_alliance=True,
-                to_roles=STAFF,
-                year=step.year,
-                resubmit_by=_iso(step.due),
-            )
-        elif kind == MilestoneKind.ASSESSMENT_OPEN and step.assessment is not None:
+        if step.kind == MilestoneKind.ASSESSMENT_OPEN and step.assessment is not None:
             self._open_assessment(step.assessment)
-        elif kind in (MilestoneKind.ASSESSMENT_REMINDER, MilestoneKind.ASSESSMENT_OVERDUE):
-            assert step.assessment is not None
-            overdue = kind == MilestoneKind.ASSESSMENT_OVERDUE
-            self._notify(
-                Purpose.ASSESSMENT_OVERDUE if overdue else Purpose.ASSESSMENT_REMINDER,
-                step.key,
-                to_alliance=True,
-                to_roles=STAFF if overdue else (),
-                assessment=step.assessment.value,
-                assessment_name=ASSESSMENT_ZH[step.assessment],
-                materials_due=_iso(step.due),
-                days_left=step.days_left,
-            )
-        elif kind == MilestoneKind.ASSESSMENT_RESULT_OVERDUE:
-            assert step.assessment is not None
-            self._notify(
-                Purpose.ASSESSMENT_RESULT_OVERDUE,
-                step.key,
-                to_roles=STAFF,
-                assessment_name=ASSESSMENT_ZH[step.assessment],
-                materials_due=_iso(step.due),
-            )
-            self._record_event("assessment.result_overdue", SYSTEM_ACTOR)
-        elif kind == MilestoneKind.RECTIFICATION_REMINDER:
-            self._notify(
-                Purpose.RECTIFICATION_REMINDER,
-                step.key,
-                to_alliance=True,
-                rectification_due=_iso(step.due),
-                days_left=step.days_left,
-            )
-        elif kind == MilestoneKind.RECTIFICATION_OVERDUE:
-            self._notify(
-                Purpose.RECTIFICATION_OVERDUE,
-                step.key,
-                to_alliance=True,
-                to_roles=STAFF,
-                rectification_due=_iso(step.due),
-            )
-            self._record_event("rectification.overdue", SYSTEM_ACTOR)
-        elif kind == MilestoneKind.TERM_ENDING:
-            assert step.due is not None
-            days_left = (local_date(step.due) - local_date(workflow.now())).days
-            self._notify(Purpose.TERM_ENDING, step.key, to_roles=STAFF, days_left=days_left)
-            self._record_event("term.ending_without_final_result", SYSTEM_ACTOR)
-        elif kind == MilestoneKind.TERM_END:
+        elif step.kind == MilestoneKind.TERM_END:
             return await self._end_term()
+        elif notice := milestone_notice(step, local_date(workflow.now())):
+            self._notify(
+                notice.purpose,
+                step.key,
+                to_alliance=notice.to_alliance,
+                to_roles=STAFF if notice.to_staff else (),
+                **notice.context,
+            )
+            if notice.record:
+                self._record_event(notice.record, SYSTEM_ACTOR, detail=notice.detail)
         return None
-
-    def _report_notice(
-        self, purpose: Purpose, step: Milestone, *, to_staff: bool = False, **more: Any
-    ) -> None:
-        self._notify(
-            purpose,
-            step.key,
-            to_alliance=not to_staff,
-            to_roles=STAFF if to_staff else (),
-            year=step.year,
-            due=_iso(step.due),
-            **more,
-        )
 
     def _open_assessment(self, kind: AssessmentKind) -> None:
         """Article 12: the year-3 or year-5 assessment opens; materials are due in N days."""
@@ -283,7 +214,6 @@ class TermWorkflow(AllianceWorkflow):
             submitted_at=now.isoformat(),
             late=record.late,
         )
-        self._changed()
         return record
 
     @submit_annual_report.validator
@@ -303,13 +233,11 @@ class TermWorkflow(AllianceWorkflow):
         self._record_event(
             f"assessment.{action.kind.value}.materials", action.actor, assessment=record
         )
-        self._changed()
         return record
 
     @submit_assessment_materials.validator
     def _check_materials(self, action: AssessmentMaterials) -> None:
-        now = workflow.now()
-        refuse_unless(lambda: checks.check_assessment_materials(self.s, action, now))
+        refuse_unless(lambda: checks.check_assessment_materials(self.s, action, workflow.now()))
 
     @workflow.update
     def submit_rectification_report(self, action: RectificationReport) -> Rectification:
@@ -319,7 +247,6 @@ class TermWorkflow(AllianceWorkflow):
         rectification.report_submitted_at = workflow.now()
         rectification.report = action.report
         self._record_event("rectification.report", action.actor)
-        self._changed()
         return rectification
 
     @submit_rectification_report.validator
@@ -339,7 +266,6 @@ class TermWorkflow(AllianceWorkflow):
             reason=action.reason,
             stage_name=TERM_STATUS_ZH[TermStatus.ACTIVE],
         )
-        self._changed()
         return self.s.status
 
     @withdraw.validator
@@ -367,7 +293,6 @@ class TermWorkflow(AllianceWorkflow):
             members=[m.name for m in action.members],
             note=action.note,
         )
-        self._changed()
         return self.s.status
 
     @change_membership.validator
@@ -407,7 +332,6 @@ class TermWorkflow(AllianceWorkflow):
                 reasons=action.reasons,
                 resubmit_by=record.resubmit_by.isoformat(),
             )
-        self._changed()
         return record
 
     @review_annual_report.validator
@@ -445,15 +369,13 @@ class TermWorkflow(AllianceWorkflow):
             self._order_rectification(action.opinion)
         elif action.kind == AssessmentKind.FINAL and poor:
             self._revoke(action.actor, f"期末综合评估未通过：{action.opinion}")
-        elif action.kind == AssessmentKind.FINAL:
-            self._renew()
-        self._changed()
+        elif action.kind == AssessmentKind.FINAL:  # a renewed certificate for five more years
+            self._issue_certificate(renewed_certificate(self.s))
         return self.s.status
 
     @record_assessment.validator
     def _check_assessment(self, action: AssessmentResult) -> None:
-        now = workflow.now()
-        refuse_unless(lambda: checks.check_assessment_result(self.s, action, now))
+        refuse_unless(lambda: checks.check_assessment_result(self.s, action, workflow.now()))
 
     @workflow.update
     def recheck_rectification(self, action: RectificationRecheck) -> TermStatus:
@@ -478,7 +400,6 @@ class TermWorkflow(AllianceWorkflow):
             reason=action.reason,
             extended_due=None,
         )
-        self._changed()
         return self.s.status
 
     @recheck_rectification.validator
@@ -502,7 +423,6 @@ class TermWorkflow(AllianceWorkflow):
             reason=action.reason,
             extended_due=due.isoformat(),
         )
-        self._changed()
         return self.s.rectification
 
     @extend_rectification.validator
@@ -514,7 +434,6 @@ class TermWorkflow(AllianceWorkflow):
         """Staff revoke the status at any time, with a reason (取消资格)."""
         self._accept(action.request_id, lambda: checks.check_revocation(self.s, action))
         self._revoke(action.actor, action.reason)
-        self._changed()
         return self.s.status
 
     @revoke.validator
@@ -541,13 +460,11 @@ class TermWorkflow(AllianceWorkflow):
             extended_until=action.until.isoformat(),
             reason=action.reason,
         )
-        self._changed()
         return self.s.status
 
     @extend_term.validator
     def _check_term_extension(self, action: TermExtension) -> None:
-        now = workflow.now()
-        refuse_unless(lambda: checks.check_term_extension(self.s, action, now))
+        refuse_unless(lambda: checks.check_term_extension(self.s, action, workflow.now()))
 
     @workflow.query
     def state(self) -> TermState:
@@ -584,20 +501,6 @@ class TermWorkflow(AllianceWorkflow):
             revoked_on=local_date(workflow.now()).isoformat(),
         )
 
-    def _renew(self) -> None:
-        """A passed final keeps the status: a renewed certificate for the next five years."""
-        self._issue_certificate(
-            CertificateRequest(
-                alliance_code=self.s.alliance_code,
-                alliance_name=self.s.alliance_name,
-                lead_unit=self.s.lead_unit,
-                members=[m.name for m in self.s.members],
-                district_name=DISTRICT_ZH[self.s.district],
-                recognised_on=self.s.term_end + timedelta(days=1),
-                term=self.s.term_no + 1,
-            )
-        )
-
     def _certificate_issued(self, effect: Effect, recognition: Recognition) -> None:
         self.s.renewal = recognition
         start = recognition.recognised_on
@@ -617,56 +520,3 @@ class TermWorkflow(AllianceWorkflow):
             certificate_serial=recognition.certificate_serial,
             approval_document_number=recognition.approval_document_number,
         )
-
-    def _finish(
-        self, status: TermStatus, action: str, actor: Actor, reason: str, certificate: str
-    ) -> None:
-        self.s.status = status
-        workflow.upsert_search_attributes([STATUS.value_set(status.value)])
-        self._set_next_deadline(None)
-        self._record_event(action, actor, reasons=reason, certificate_status=certificate)
-
-    # ------------------------------------------------------------------ helpers
-
-    def _changed(self) -> None:
-        self.changes += 1
-
-    def _record_event(self, action: str, actor: Actor, **fields: Any) -> None:
-        self.s.events_recorded += 1
-        workflow_id = workflow.info().workflow_id
-        self._record(
-            TermEvent(
-                key=f"{workflow_id}:term{self.s.term_no}:{self.s.term_start}:"
-                f"{self.s.events_recorded}",
-                alliance_code=self.s.alliance_code,
-                workflow_id=workflow_id,
-                actor=actor,
-                action=action,
-                at=workflow.now(),
-                status=self.s.status,
-                term_no=self.s.term_no,
-                term_start=self.s.term_start,
-                term_end=self.s.term_end,
-                **fields,
-            )
-        )
-
-    def _addressing(self) -> Addressing:
-        return Addressing(
-            key_scope=f"term{self.s.term_no}-{self.s.term_start}",
-            alliance_name=self.s.alliance_name,
-            emails=self.s.recipient_emails(),
-            district=self.s.district,
-            context={
-                "term_no": self.s.term_no,
-                "term_start": self.s.term_start.isoformat(),
-                "term_end": self.s.term_end.isoformat(),
-            },
-        )
-
-
-STAFF = (Role.BUREAU_STAFF,)
-
-
-def _iso(instant: datetime | None) -> str | None:
-    return instant.isoformat() if instant else None
