@@ -8,6 +8,7 @@ import re
 import pytest
 import yaml
 
+from domain.effects import EffectRules
 from domain.rules import ProcedureRules
 from domain.settings import PROJECT_ROOT, Settings
 from domain.term_rules import TermRules
@@ -16,7 +17,7 @@ README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _setting_names() -> set[str]:
-    nested = {"rules": ProcedureRules, "term_rules": TermRules}
+    nested = {"rules": ProcedureRules, "term_rules": TermRules, "effects": EffectRules}
     names = {f"ALLIANCE_{n.upper()}" for n in Settings.model_fields if n not in nested}
     for prefix, model in nested.items():
         names |= {f"ALLIANCE_{prefix.upper()}__{n.upper()}" for n in model.model_fields}
@@ -35,7 +36,8 @@ def test_readme_names_no_setting_that_does_not_exist():
 
 
 @pytest.mark.parametrize(
-    ("prefix", "model"), [("RULES", ProcedureRules), ("TERM_RULES", TermRules)]
+    ("prefix", "model"),
+    [("RULES", ProcedureRules), ("TERM_RULES", TermRules), ("EFFECTS", EffectRules)],
 )
 def test_readme_rule_defaults_match_the_code(prefix, model):
     for name, field in model.model_fields.items():

@@ -213,3 +213,29 @@ async def test_staff_and_alliance_act_on_the_term_from_the_command_line(operator
     await bureau.settled(code)  # the registry row is written once the action has answered
     listed = await run(cli.app, "list", "--status", "revoked")
     assert code in listed.output
+
+
+async def test_incidents_are_shown_listed_and_retried_from_the_command_line(operator_env):
+    bureau = operator_env
+    app = sample_application()
+    bureau.smtp.refuse(*app.recipient_emails())
+    code = await bureau.submit(app)
+    await bureau.wait_for_mail("incident")
+    await bureau.settled(code)
+
+    shown = await run(cli.app, "show", code)
+    assert "故障 incident 1" in shown.output and "550" in shown.output
+    failed = await run(cli.app, "outbox", "--failed", "--alliance", code)
+    assert "application_received" in failed.output and "failed" in failed.output
+    listed = await run(cli.app, "incidents", "list", code)
+    assert "待处理" in listed.output and "发送邮件通知" in listed.output
+
+    bureau.smtp.refused.clear()
+    retried = await run(cli.app, "incidents", "retry", code, "1", "--as", "钱职员")
+    assert retried.exit_code == 0 and "已受理" in retried.output
+    assert len(await bureau.wait_for_mail("application_received")) == 1
+    await bureau.settled(code)
+    again = await run(cli.app, "incidents", "retry", code, "1", "--as", "钱职员")
+    assert again.exit_code == 1 and "已重新排队" in again.output
+    listed = await run(cli.app, "incidents", "list", code)
+    assert "已重新排队" in listed.output
