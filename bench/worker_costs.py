@@ -1,7 +1,7 @@
 """What one notice costs inside the worker, piece by piece, without a Temporal server.
 
 Complements `bench.deadline_storm`: the storm's worker spends CPU per notice on the workflow
-task (payload decoding, `milestones`) and on the `send_notices` activity (template, three
+task (payload decoding, `milestones`) and on the `send_notice` activity (template, three
 registry transactions, one SMTP session). This measures each piece alone, on the same
 registry (SQLite, Alembic schema) and SMTP sink the storm uses:
 
@@ -28,7 +28,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.email import EmailActivities
 from bench.deadline_storm import SmtpSink, free_port, register_alliances, storm_state
 from domain.districts import DISTRICT_ZH
-from domain.notices import DeliveryStatus, Notice, NoticeBatch, Purpose
+from domain.notices import DeliveryStatus, Notice, Purpose
 from domain.settings import Settings
 from domain.term import TermState, milestones
 from notifications.render import render
@@ -133,9 +133,9 @@ async def run(args) -> None:
 
         async def registry_only(i: int, tag: str) -> None:
             n = notice_for(states[i], tag)
-            await asyncio.to_thread(email._sent_recipients, n.key)
+            await asyncio.to_thread(email._row, n.key)
             await asyncio.to_thread(email._start_attempt, n, "<id@x>", n.to_emails, "subject")
-            await asyncio.to_thread(email._finish, n.key, DeliveryStatus.SENT, "")
+            await asyncio.to_thread(email._finish, n.key, DeliveryStatus.SENT, {}, "")
 
         for concurrency in (1, args.concurrency):
             await timed(
@@ -170,12 +170,11 @@ async def run(args) -> None:
         for concurrency in (1, args.concurrency):
 
             async def activity(i: int, tag: str = f"c{concurrency}") -> None:
-                batch = NoticeBatch(notices=[notice_for(states[i], tag)])
-                report = await env.run(email.send_notices, batch)
-                assert report.deliveries[0].status == "sent", report
+                delivery = await env.run(email.send_notice, notice_for(states[i], tag))
+                assert delivery.status == "sent", delivery
 
             await timed(
-                f"send_notices activity, 1 notice ({concurrency} at a time)",
+                f"send_notice activity ({concurrency} at a time)",
                 args.n,
                 concurrency,
                 activity,
