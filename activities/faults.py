@@ -33,6 +33,7 @@ async def in_thread(kind: str, write: Callable[..., T], *args: object) -> T:
         return await asyncio.to_thread(write, *args)
     except Exception as error:
         if is_permanent(error):
-            message = str(error).splitlines()[0][:500]
+            cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+            message = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:500]
             raise ApplicationError(message, type=kind, non_retryable=True) from error
         raise
