@@ -20,7 +20,8 @@ from email.utils import format_datetime
 
 import aiosmtplib
 from jinja2 import TemplateError
-from sqlmodel import col, select
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, col, select
 from temporalio import activity
 
 from domain.notices import Delivery, DeliveryStatus, Notice
@@ -162,9 +163,9 @@ class EmailActivities:
         delay = 0.5
         while True:
             try:
-                row = await asyncio.to_thread(self._finish, notice.key, status, refused, error)
+                row = await asyncio.to_thread(self._finish, notice, status, refused, error)
                 break
-            except Exception:
+            except DBAPIError:
                 activity.heartbeat(ACCEPTED)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 4)
@@ -176,7 +177,7 @@ class EmailActivities:
         self, notice: Notice, recipients: list[str], refused: dict[str, str], error: str
     ) -> Delivery:
         activity.logger.warning("Notice %s not delivered: %s", notice.key, error)
-        await asyncio.to_thread(self._finish, notice.key, DeliveryStatus.FAILED, refused, error)
+        await asyncio.to_thread(self._finish, notice, DeliveryStatus.FAILED, refused, error)
         return Delivery(
             key=notice.key,
             status=DeliveryStatus.FAILED,
@@ -238,18 +239,8 @@ class EmailActivities:
     def _start_attempt(
         self, notice: Notice, message_id: str, recipients: list[str], subject: str
     ) -> None:
-        now = _temporal_now()
         with session_scope(self._url) as session:
-            row = session.exec(select(EmailRecord).where(EmailRecord.key == notice.key)).first()
-            if row is None:
-                row = EmailRecord(
-                    key=notice.key,
-                    message_id=message_id,
-                    alliance_code=notice.alliance_code,
-                    purpose=notice.purpose.value,
-                    subject=subject,
-                    created_at=now,
-                )
+            row = _row_for(session, notice)
             row.recipients = recipients
             row.message_id = message_id
             row.subject = subject or row.subject
@@ -258,10 +249,13 @@ class EmailActivities:
             session.add(row)
 
     def _finish(
-        self, key: str, status: DeliveryStatus, refused: dict[str, str], error: str
+        self, notice: Notice, status: DeliveryStatus, refused: dict[str, str], error: str
     ) -> EmailRecord:
         with session_scope(self._url) as session:
-            row = session.exec(select(EmailRecord).where(EmailRecord.key == key)).one()
+            row = _row_for(session, notice)
+            if not row.message_id:  # its first attempt's row was lost with the registry
+                row.message_id = message_id_for(notice.key, self._settings.mail_domain)
+                row.recipients = resolve_recipients(notice, self._settings)
             row.status = status.value
             row.refused = refused
             row.error = error
@@ -269,6 +263,20 @@ class EmailActivities:
                 row.sent_at = _temporal_now()
             session.add(row)
             return row
+
+
+def _row_for(session: Session, notice: Notice) -> EmailRecord:
+    row = session.exec(select(EmailRecord).where(EmailRecord.key == notice.key)).first()
+    if row is None:
+        row = EmailRecord(
+            key=notice.key,
+            message_id="",
+            alliance_code=notice.alliance_code,
+            purpose=notice.purpose.value,
+            subject="",
+            created_at=_temporal_now(),
+        )
+    return row
 
 
 def _refusals(refused: dict[str, str]) -> str:

@@ -135,7 +135,7 @@ async def run(args) -> None:
             n = notice_for(states[i], tag)
             await asyncio.to_thread(email._row, n.key)
             await asyncio.to_thread(email._start_attempt, n, "<id@x>", n.to_emails, "subject")
-            await asyncio.to_thread(email._finish, n.key, DeliveryStatus.SENT, {}, "")
+            await asyncio.to_thread(email._finish, n, DeliveryStatus.SENT, {}, "")
 
         for concurrency in (1, args.concurrency):
             await timed(

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from domain.certificate import CertificateRequest
 from domain.checks import require_new_request, require_role
 from domain.events import ProcedureEvent, TermEvent
-from domain.notices import Notice
+from domain.notices import PURPOSE_ZH, Notice
 from domain.procedure import ActionRefused, Actor, Role
 
 
@@ -35,6 +35,9 @@ class EffectRules(BaseModel):
     )
     registry_timeout_seconds: int = Field(15, ge=1, description="one registry write attempt")
     certificate_timeout_seconds: int = Field(60, ge=5, description="one certificate attempt")
+    ended_incident_days: int = Field(
+        30, ge=0, description="an ended workflow stays open this long for its incidents' retry"
+    )
 
 
 class EffectKind(StrEnum):
@@ -66,7 +69,7 @@ class Effect(BaseModel):
 
     def summary(self) -> str:
         if self.notice is not None:
-            return f"{EFFECT_KIND_ZH[self.kind]}：{self.notice.purpose.value}"
+            return f"{EFFECT_KIND_ZH[self.kind]}：{PURPOSE_ZH[self.notice.purpose]}"
         event = self.event or self.term_event
         if event is not None:
             return f"{EFFECT_KIND_ZH[self.kind]}：{event.action}"

@@ -57,6 +57,49 @@ class Purpose(StrEnum):
     INCIDENT = "incident"  # to bureau staff: an effect stopped retrying and needs a person
 
 
+PURPOSE_ZH = {
+    Purpose.APPLICATION_RECEIVED: "受理回执",
+    Purpose.ACTION_REQUESTED: "办理提醒",
+    Purpose.RETURNED_FOR_CORRECTION: "退回补正通知",
+    Purpose.PROGRESS: "办理进度通知",
+    Purpose.REJECTED: "不予认定通知",
+    Purpose.NOTICE_PUBLISHED: "公示通知",
+    Purpose.OBJECTION_RECEIVED: "异议受理通知",
+    Purpose.OBJECTION_RESOLVED: "异议处理结果",
+    Purpose.RECOGNISED: "认定通知（附证书）",
+    Purpose.WITHDRAWN: "撤回通知",
+    Purpose.STAGE_REMINDER: "期限提醒",
+    Purpose.STAGE_ESCALATION: "逾期督办",
+    Purpose.CALENDAR_MISSING: "节假日安排缺失提醒",
+    Purpose.TERM_STARTED: "认定期开始通知",
+    Purpose.REPORT_REMINDER: "年度报告提醒",
+    Purpose.REPORT_OVERDUE: "年度报告逾期通知",
+    Purpose.REPORT_ESCALATION: "年度报告逾期督办",
+    Purpose.REPORT_FINAL_REMINDER: "年度报告最后提醒",
+    Purpose.REPORT_RECEIVED: "年度报告受理回执",
+    Purpose.REPORT_RETURNED: "年度报告退回通知",
+    Purpose.REPORT_ACCEPTED: "年度报告审核通过",
+    Purpose.REPORT_RESUBMISSION_OVERDUE: "年度报告重报逾期",
+    Purpose.ASSESSMENT_OPENED: "考核评估通知",
+    Purpose.ASSESSMENT_REMINDER: "考核评估材料提醒",
+    Purpose.ASSESSMENT_OVERDUE: "考核评估材料逾期",
+    Purpose.ASSESSMENT_RESULT_OVERDUE: "考核评估结果待录入",
+    Purpose.ASSESSMENT_RESULT: "考核评估结果通知",
+    Purpose.WARNING: "告诫通知",
+    Purpose.RECTIFICATION_NOTICE: "限期整改通知",
+    Purpose.RECTIFICATION_REMINDER: "整改期限提醒",
+    Purpose.RECTIFICATION_OVERDUE: "整改逾期通知",
+    Purpose.RECTIFICATION_RESULT: "整改复核结果",
+    Purpose.REVOKED: "取消资格通知",
+    Purpose.RENEWED: "续期通知（附新证书）",
+    Purpose.TERM_ENDING: "认定期即将届满提醒",
+    Purpose.TERM_EXTENDED: "认定期延长通知",
+    Purpose.EXPIRED: "认定期届满通知",
+    Purpose.MEMBERSHIP_CHANGED: "成员变更通知",
+    Purpose.INCIDENT: "故障提醒",
+}
+
+
 class Notice(BaseModel):
     key: str  # alliance:purpose:period — a key already sent is never sent again
     alliance_code: str

@@ -182,9 +182,7 @@ class EmailMessage(SQLModel, table=True):
     purpose: str
     recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     subject: str
-    status: str = Field(
-        default="sending", description="sending | sent | partly_failed | failed"
-    )
+    status: str = Field(default="sending", description="sending | sent | partly_failed | failed")
     refused: dict[str, str] = Field(
         default_factory=dict, sa_column=Column(JSON), description="address → the relay's reply"
     )

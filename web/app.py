@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
-from fastapi.responses import RedirectResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
+from admin.unreachable import unreachable_line
 from domain.settings import Settings, get_settings
 from registry.database import upgrade_schema
 from web import routes_auth, routes_public, routes_registry, routes_staff
@@ -51,5 +53,17 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException):
         return render(request, "message.html", status_code=error.status_code, message=error.detail)
+
+    @app.exception_handler(RuntimeError)  # Temporal's client: "Failed client connect"
+    async def _temporal_unreachable(request: Request, error: RuntimeError):
+        line = unreachable_line(error, settings)
+        if line is None:
+            raise error
+        return render(request, "message.html", status_code=503, message=line)
+
+    @app.exception_handler(OperationalError)
+    async def _registry_unreachable(request: Request, error: OperationalError):
+        # plain text: the page around a message reads the signed-in user from the registry
+        return PlainTextResponse(unreachable_line(error, settings), status_code=503)
 
     return app

@@ -9,8 +9,12 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from temporalio.client import Client
 
+from admin.procedure_client import ProcedureActionFailed
+from admin.unreachable import unreachable_line
 from domain.application import MATERIAL_KIND_ZH, MEMBER_KIND_ZH
 from domain.districts import district_zh
+from domain.effects import INCIDENT_STATUS_ZH, Effect, EffectKind, IncidentStatus
+from domain.notices import DELIVERY_STATUS_ZH, DeliveryStatus
 from domain.procedure import ROLE_ZH, Role, status_zh
 from domain.settings import PROJECT_ROOT, Settings
 from domain.shanghai_time import SHANGHAI, local_date
@@ -19,12 +23,45 @@ from web.accounts import get_user
 from web.security import csrf_token
 from worker import connect
 
+DELIVERY_STATUS_EN = {
+    DeliveryStatus.SENDING: "sending",
+    DeliveryStatus.SENT: "sent",
+    DeliveryStatus.ALREADY_SENT: "sent",
+    DeliveryStatus.PARTLY_FAILED: "refused by some recipients",
+    DeliveryStatus.FAILED: "not delivered",
+}
+INCIDENT_STATUS_EN = {IncidentStatus.OPEN: "open", IncidentStatus.RETRIED: "re-queued"}
+EFFECT_KIND_EN = {
+    EffectKind.RECORD_EVENT: "registry record",
+    EffectKind.RECORD_TERM_EVENT: "registry record",
+    EffectKind.SEND_NOTICE: "email notice",
+    EffectKind.ISSUE_CERTIFICATE: "certificate",
+}
+
+
+def _labels(zh: dict, en: dict):
+    """(zh, en) of a status for `t(*label(value))`; an unknown value shows as it is."""
+    return lambda value: (zh.get(value, value), en.get(value, value))
+
+
+def effect_summary(effect: Effect) -> tuple[str, str]:
+    """(zh, en) of what an effect does; the zh is the operator command's summary."""
+    event = effect.event or effect.term_event
+    what = effect.notice.purpose.value if effect.notice else (event.action if event else "")
+    what = what.replace("_", " ")
+    kind = EFFECT_KIND_EN[effect.kind]
+    return effect.summary(), f"{kind}: {what}" if what else kind
+
+
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates" / "web"))
 templates.env.globals.update(
     status_zh=status_zh,
     district_zh=district_zh,
     member_kind_zh=lambda kind: MEMBER_KIND_ZH.get(kind, kind),
     material_kind_zh=lambda kind: MATERIAL_KIND_ZH.get(kind, kind),
+    delivery_status=_labels(DELIVERY_STATUS_ZH, DELIVERY_STATUS_EN),
+    incident_status=_labels(INCIDENT_STATUS_ZH, INCIDENT_STATUS_EN),
+    effect_summary=effect_summary,
 )
 
 
@@ -68,6 +105,18 @@ async def client_of(request: Request) -> Client:
     if request.app.state.client is None:
         request.app.state.client = await connect(settings_of(request))
     return request.app.state.client
+
+
+async def workflow_client(request: Request) -> Client:
+    """`client_of` for pages that show the registry whatever Temporal's state: a server
+    that cannot be reached is a `ProcedureActionFailed` saying so, shown as a notice."""
+    try:
+        return await client_of(request)
+    except RuntimeError as error:
+        line = unreachable_line(error, settings_of(request))
+        if line is None:
+            raise
+        raise ProcedureActionFailed(line) from error
 
 
 def signed_in(request: Request) -> StaffUser | None:

@@ -1,8 +1,9 @@
-"""Staff work: the inbox, an alliance's page and the actions on it."""
+"""Staff work: the inbox, an alliance's page and the actions on it, the incidents."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from functools import partial
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -25,7 +26,15 @@ from web.application_form import (
     store_uploads,
 )
 from web.forms import FormInvalid, parse
-from web.pages import Forbidden, client_of, current_user, render, settings_of, today
+from web.pages import (
+    Forbidden,
+    client_of,
+    current_user,
+    render,
+    settings_of,
+    today,
+    workflow_client,
+)
 from web.security import check_csrf
 
 router = APIRouter()
@@ -48,7 +57,7 @@ async def _alliance_page(request: Request, user: StaffUser, code: str, status_co
         raise Forbidden(
             "没有该联盟，或您无权查看 (no such alliance, or not yours to see)"
         ) from hidden
-    await staff_queries.add_live_state(await client_of(request), record)
+    await staff_queries.add_live_state(partial(workflow_client, request), record)
     record.actions = staff_queries.actions_for(user, record)
     return render(request, "alliance.html", status_code=status_code, r=record, **extra)
 
@@ -78,7 +87,8 @@ async def alliance_action(
         return await _alliance_page(
             request, user, code, status_code=400, failed=name, error=str(refused), entered=form
         )
-    return RedirectResponse(f"/alliances/{code}?done={name}", status_code=303)
+    accepted = urlencode({"done": name, "request_id": action.request_id})
+    return RedirectResponse(f"/alliances/{code}?{accepted}", status_code=303)
 
 
 @router.get("/alliances/{code}/certificate.pdf")
@@ -107,6 +117,17 @@ def certificate_pdf(request: Request, code: str, user: StaffUser = Depends(curre
 def _require_staff(user: StaffUser) -> None:
     if user.role not in (Role.BUREAU_STAFF.value, Role.ADMINISTRATOR.value):
         raise Forbidden("只有市科技局工作人员可以录入申请 (only bureau staff enter applications)")
+
+
+@router.get("/incidents")
+async def incidents_page(request: Request, user: StaffUser = Depends(current_user)):
+    """故障: open incidents across alliances, and emails some recipient never got."""
+    if Role(user.role) not in staff_queries.INCIDENT_HANDLERS:
+        raise Forbidden("只有市科技局工作人员可以处理故障 (only bureau staff handle incidents)")
+    overview = await staff_queries.incidents_overview(
+        partial(workflow_client, request), settings_of(request).registry_url()
+    )
+    return render(request, "incidents.html", overview=overview)
 
 
 @router.get("/applications/new")

@@ -1,4 +1,5 @@
-"""What staff pages show: the inbox, an alliance's record and the actions open to a user.
+"""What staff pages show: the inbox, an alliance's record and the actions open to a user,
+and the incidents (故障) that wait for bureau staff.
 
 The registry answers who is waiting on whom; the running workflow adds its deadlines.
 A district reviewer only ever sees alliances of their own district.
@@ -7,13 +8,23 @@ A district reviewer only ever sees alliances of their own district.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 from temporalio.client import Client
 
-from admin.procedure_client import ProcedureActionFailed, procedure_state, term_state
+from admin.procedure_client import (
+    ProcedureActionFailed,
+    alliances_with_incidents,
+    outbox,
+    pending_attempt,
+    procedure_state,
+    term_state,
+)
+from domain.effects import Incident, Outbox
+from domain.notices import UNDELIVERED
 from domain.procedure import FINAL_STAGES, STAGE_ACTORS, Role, Stage
 from domain.shanghai_time import local_date
 from domain.term import ENDED, TermStatus
@@ -44,6 +55,8 @@ WAITING_ON: dict[str, frozenset[Role]] = {
     **{stage.value: STAGE_ACTORS[stage] for stage in STAFF_STEPS},
     TermStatus.RECTIFICATION.value: frozenset({Role.BUREAU_STAFF}),
 }
+# Who re-queues an incident (故障); the workflow's validator checks the same roles.
+INCIDENT_HANDLERS = frozenset({Role.BUREAU_STAFF, Role.ADMINISTRATOR})
 STEP_FORMS = {
     Stage.DISTRICT_REVIEW.value: "district_review",
     Stage.EXPERT_REVIEW.value: "expert_review",
@@ -215,6 +228,8 @@ class AllianceRecord:
     application: dict = field(default_factory=dict)  # the current version as submitted
     live: object | None = None  # ProcedureState or TermState, when the workflow answers
     live_error: str = ""
+    outbox: Outbox | None = None  # effects still to do and incidents, when the workflow answers
+    attempt: tuple[int, str] | None = None  # the head effect's attempt number and last error
     actions: list[str] = field(default_factory=list)
 
 
@@ -249,13 +264,29 @@ def alliance_record(url: str, user: StaffUser, code: str) -> AllianceRecord:
         )
 
 
-async def add_live_state(client: Client, record: AllianceRecord) -> None:
-    status = record.alliance.status
+Connect = Callable[[], Awaitable[Client]]
+
+
+def workflow_running(status: str) -> bool:
+    """The alliance's workflow still runs (and answers queries and actions) in this status."""
+    return status in PROCEDURE_STAGES or status in TERM_STATUSES
+
+
+async def add_live_state(connect: Connect, record: AllianceRecord) -> None:
+    """The running workflow's state, pending effects and incidents; when Temporal does not
+    answer, `live_error` says so and the page shows the registry alone."""
+    status, code = record.alliance.status, record.alliance.code
+    if not workflow_running(status):
+        return  # the registry holds the whole record of an ended workflow
     try:
+        client = await connect()
         if status in PROCEDURE_STAGES:
-            record.live = await procedure_state(client, record.alliance.code)
-        elif status in TERM_STATUSES:
-            record.live = await term_state(client, record.alliance.code)
+            record.live = await procedure_state(client, code)
+        else:
+            record.live = await term_state(client, code)
+        record.outbox = await outbox(client, code)
+        if record.outbox.pending:
+            record.attempt = await pending_attempt(client, code)
     except ProcedureActionFailed as failed:
         record.live_error = str(failed)
 
@@ -269,6 +300,8 @@ def actions_for(user: StaffUser, record: AllianceRecord) -> list[str]:
     actions: list[str] = []
     if status in STEP_FORMS and role in WAITING_ON[status]:
         actions.append(STEP_FORMS[status])
+    if role in INCIDENT_HANDLERS and workflow_running(status):
+        actions.append("retry_incident")
     if role != Role.BUREAU_STAFF:
         return actions
     if status == Stage.PUBLIC_NOTICE.value and any(o.status == "open" for o in record.objections):
@@ -279,3 +312,71 @@ def actions_for(user: StaffUser, record: AllianceRecord) -> list[str]:
     if status == TermStatus.RECTIFICATION.value:
         actions += ["submit_rectification_report", "recheck_rectification", "extend_rectification"]
     return actions
+
+
+# ---- incidents (故障) across alliances
+
+
+@dataclass
+class AllianceIncidents:
+    code: str
+    name: str  # "" when the registry has no row for it yet
+    incidents: list[Incident]
+    error: str = ""  # its workflow did not answer
+
+
+@dataclass
+class UndeliveredEmail:
+    email: EmailMessage
+    alliance_name: str
+
+
+@dataclass
+class IncidentsOverview:
+    alliances: list[AllianceIncidents] = field(default_factory=list)
+    error: str = ""  # Temporal could not list them; the undelivered emails still show
+    undelivered: list[UndeliveredEmail] = field(default_factory=list)
+
+
+async def incidents_overview(connect: Connect, url: str) -> IncidentsOverview:
+    """Every open incident of a running workflow, and every email some recipient never got."""
+    found = IncidentsOverview(undelivered=await asyncio.to_thread(undelivered_emails, url))
+    try:
+        client = await connect()
+        codes = await alliances_with_incidents(client)
+    except ProcedureActionFailed as failed:
+        found.error = str(failed)
+        return found
+    names = await asyncio.to_thread(alliance_names, url, codes)
+
+    async def incidents_of(code: str) -> AllianceIncidents:
+        try:
+            box = await outbox(client, code)
+        except ProcedureActionFailed as failed:
+            return AllianceIncidents(code, names.get(code, ""), [], str(failed))
+        return AllianceIncidents(code, names.get(code, ""), box.open_incidents())
+
+    listed = await asyncio.gather(*(incidents_of(code) for code in codes))
+    # An alliance whose incidents were re-queued since the list was read drops out.
+    found.alliances = [a for a in listed if a.incidents or a.error]
+    return found
+
+
+def undelivered_emails(url: str) -> list[UndeliveredEmail]:
+    """Emails refused for some or all recipients, newest first, with who refused and why."""
+    with session_scope(url) as session:
+        rows = session.exec(
+            select(EmailMessage, Alliance.name)
+            .join(Alliance, col(Alliance.code) == col(EmailMessage.alliance_code), isouter=True)
+            .where(col(EmailMessage.status).in_(UNDELIVERED))
+            .order_by(col(EmailMessage.created_at).desc())
+        )
+        return [UndeliveredEmail(email, name or "") for email, name in rows]
+
+
+def alliance_names(url: str, codes: list[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    with session_scope(url) as session:
+        query = select(Alliance.code, Alliance.name).where(col(Alliance.code).in_(codes))
+        return dict(session.exec(query).all())

@@ -8,9 +8,10 @@ never waits on I/O, so staff get their answer whatever the state of SMTP or the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -73,10 +74,17 @@ class AllianceWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
 
     async def _finish_effects(self) -> None:
-        """Before the workflow ends: every effect done (or an incident), no handler running."""
-        await workflow.wait_condition(
-            lambda: self.effects.idle() and workflow.all_handlers_finished()
-        )
+        """Before the workflow ends: every effect done, no handler running, and open
+        incidents given time to be retried (a closed workflow takes no retry)."""
+        settled = lambda: self.effects.idle() and workflow.all_handlers_finished()  # noqa: E731
+        await workflow.wait_condition(settled)
+        if self.effects.outbox.open_incidents():
+            hold = timedelta(days=self.effects.outbox.rules.ended_incident_days)
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: settled() and not self.effects.outbox.open_incidents(), timeout=hold
+                )
+            await workflow.wait_condition(settled)
 
     # ------------------------------------------------------------------ messages
 

@@ -38,7 +38,8 @@ async def test_staff_take_an_application_to_a_certificate_through_the_pages(
         await form.locator("input[value=recommend]").check()
 
     await _act_on_page(reviewer, base, code, "district_review", recommend)
-    assert "已办理" in await reviewer.content()
+    accepted = await reviewer.locator("#accepted").inner_text()
+    assert accepted.startswith("已受理（请求编号 ") and "邮件通知随后完成" in accepted
 
     await bureau.wait_for_state(code, lambda s: s.stage == Stage.EXPERT_REVIEW and s.clock)
     expert = await new_page(chromium)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 
 import httpx
 import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 
 from domain.districts import District
+from domain.effects import Outbox
 from domain.procedure import Role
+from local_stack import SEARCH_ATTRIBUTES, temporal_cli
 from tests.support.smtp_fixture import smtp_server  # noqa: F401
+from tests.support.temporal import Bureau, sample_application
 from tests.workflows.conftest import bureau, env  # noqa: F401
 from web.accounts import create_user
 from web.app import create_app
@@ -23,6 +30,22 @@ USERS = {
     "gaoxin": (Role.DISTRICT_REVIEWER, District.HIGH_TECH_ZONE),
     "tiexi": (Role.DISTRICT_REVIEWER, District.TIEXI),
 }
+
+
+async def start_dev_server() -> WorkflowEnvironment:
+    """The Temporal CLI dev server in memory, on real time. Unlike the time-skipping server
+    it answers visibility list queries, which the incidents page uses; a module that needs
+    it overrides `env` with it."""
+    flags = [
+        flag
+        for name, kind in SEARCH_ATTRIBUTES.items()
+        for flag in ("--search-attribute", f"{name}={kind}")
+    ]
+    return await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_cli(),
+        dev_server_extra_args=[*flags, "--headless"],
+    )
 
 
 @pytest.fixture
@@ -71,3 +94,37 @@ async def as_user(web_app):
     yield make
     for client in clients:
         await client.aclose()
+
+
+# ---- incidents (故障), made the cheap way: the SMTP server refuses every address of the
+# alliance, so the application's receipt fails for all recipients and becomes incident 1.
+
+
+async def submit_with_refused_receipt(system: Bureau) -> tuple[str, list[str]]:
+    """Submit the sample while every address of the alliance is refused; returns the code
+    and those addresses once the receipt has become an incident."""
+    application = sample_application()
+    addresses = application.recipient_emails()
+    system.smtp.refuse(*addresses)
+    code = await system.submit(application)
+    await incidents_of(system, code)
+    return code, addresses
+
+
+async def incidents_of(system: Bureau, code: str, seconds: float = 15) -> Outbox:
+    deadline = time.monotonic() + seconds
+    while True:
+        box = await system.settled(code)
+        if box.incidents or time.monotonic() > deadline:
+            assert box.incidents, "the refused receipt did not become an incident"
+            return box
+        await asyncio.sleep(0.05)
+
+
+async def retry(client: httpx.AsyncClient, code: str, number: int, request_id: str = "retry-1"):
+    """Press 重新处理 on incident `number` of the alliance page."""
+    page = await client.get(f"/alliances/{code}")
+    return await client.post(
+        f"/alliances/{code}/actions/retry_incident",
+        data={"csrf": csrf_of(page.text), "request_id": request_id, "incident_no": str(number)},
+    )

@@ -60,7 +60,8 @@ async def test_an_application_entered_with_its_files_opens_the_procedure(bureau,
     assert response.status_code == 303, response.text
     code = app.alliance_code()
     assert response.headers["location"].startswith(f"/alliances/{code}")
-    state = await bureau.wait_for_state(code, lambda s: s.submission_recorded)
+    await bureau.settled(code)  # the registry records the submission after the answer
+    state = await bureau.state(code)
     assert {m.kind.value for m in state.application.materials} >= {"agreement", "licence_copy"}
     url = bureau.settings.registry_url()
     assert _count(url, UploadedFile) == len(files)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import select
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import WorkflowExecutionStatus
 
 from admin.procedure_client import ProcedureActionFailed
 from domain.effects import EffectKind, IncidentRetry, IncidentStatus
-from domain.procedure import Actor, Role, Stage
+from domain.procedure import Actor, Role, Stage, Withdrawal
 from registry.database import session_scope
 from registry.tables import AuditEntry, EmailMessage
 from tests.support.temporal import (
@@ -23,6 +26,17 @@ def _retry(number: int, role: Role = Role.BUREAU_STAFF) -> IncidentRetry:
     return IncidentRetry(
         request_id=new_id(), actor=Actor(name="钱职员", role=role), incident_no=number
     )
+
+
+async def _status(bureau, code: str) -> WorkflowExecutionStatus:
+    # The raw description: the time-skipping server's unset Datetime attributes trip describe()
+    raw = await bureau.client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(
+            namespace=bureau.client.namespace,
+            execution=WorkflowExecution(workflow_id=f"alliance-{code}"),
+        )
+    )
+    return WorkflowExecutionStatus(raw.workflow_execution_info.status)
 
 
 def _email(bureau, key_part: str) -> EmailMessage:
@@ -137,3 +151,26 @@ async def test_retrying_an_unknown_incident_or_without_the_role_is_refused(
         await bureau.act(code, "retry_incident", _retry(number, role))
     outbox = await bureau.settled(code)
     assert [i.status for i in outbox.incidents] == [IncidentStatus.OPEN]
+
+
+async def test_an_ended_procedure_waits_for_its_incident_to_be_retried(bureau):
+    app = sample_application()
+    code = await bureau.submit(app)
+    await bureau.wait_for_mail("application_received")
+    bureau.smtp.refuse(*app.recipient_emails())
+    applicant = Actor(name=app.lead_unit, role=Role.APPLICANT)
+    await bureau.act(
+        code, "withdraw", Withdrawal(request_id=new_id(), actor=applicant, reason="联盟调整")
+    )
+    await bureau.wait_for_mail("incident")
+
+    # Withdrawn, yet still open: the refused notice can be sent once the mailbox works.
+    assert await _status(bureau, code) == WorkflowExecutionStatus.RUNNING
+    bureau.smtp.refused.clear()
+    [incident] = (await bureau.settled(code)).incidents
+    await bureau.act(code, "retry_incident", _retry(incident.number))
+
+    assert await bureau.handle(code).result() is not None
+    withdrawn = bureau.mails("withdrawn")
+    assert app.recipient_emails()[0] in withdrawn[-1].rcpt_tos
+    assert await _status(bureau, code) == WorkflowExecutionStatus.COMPLETED
