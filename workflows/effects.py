@@ -9,8 +9,9 @@ never succeed becomes an incident: staff get one alert, and the drain goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -93,20 +94,10 @@ class EffectQueue:
             )
             if delivery.status in (DeliveryStatus.FAILED, DeliveryStatus.PARTLY_FAILED):
                 self._fail(effect, delivery.error)
-        elif effect.kind == EffectKind.RECORD_EVENT and effect.event is not None:
-            await workflow.execute_activity_method(
-                RegistryActivities.record_event,
-                effect.event,
-                start_to_close_timeout=timedelta(seconds=rules.registry_timeout_seconds),
-                retry_policy=self._retry,
-            )
-        elif effect.kind == EffectKind.RECORD_TERM_EVENT and effect.term_event is not None:
-            await workflow.execute_activity_method(
-                RegistryActivities.record_term_event,
-                effect.term_event,
-                start_to_close_timeout=timedelta(seconds=rules.registry_timeout_seconds),
-                retry_policy=self._retry,
-            )
+        elif effect.event is not None:
+            await self._write(RegistryActivities.record_event, effect.event)
+        elif effect.term_event is not None:
+            await self._write(RegistryActivities.record_term_event, effect.term_event)
         elif effect.kind == EffectKind.ISSUE_CERTIFICATE and effect.certificate is not None:
             recognition = await workflow.execute_activity_method(
                 CertificateActivities.issue_certificate,
@@ -115,6 +106,15 @@ class EffectQueue:
                 retry_policy=self._retry,
             )
             self._certificate_issued(effect, recognition)
+
+    async def _write(self, record: Callable[[Any, Any], Awaitable[bool]], event: Any) -> None:
+        """A registry write: the audit entry and read-model rows of one event."""
+        await workflow.execute_activity_method(
+            record,
+            event,
+            start_to_close_timeout=timedelta(seconds=self.outbox.rules.registry_timeout_seconds),
+            retry_policy=self._retry,
+        )
 
     def _fail(self, effect: Effect, error: str) -> None:
         incident = Incident(
