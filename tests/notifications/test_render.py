@@ -148,6 +148,12 @@ CONTEXTS: dict[Purpose, dict] = {
         "members": ["鞍钢集团有限公司", "辽宁科技大学", "海城市镁质材料研究所"],
         "note": "新增海城市镁质材料研究所。",
     },
+    Purpose.INCIDENT: {
+        "incident_no": 1,
+        "effect_name": "发送邮件通知",
+        "effect_summary": "发送邮件通知：受理回执",
+        "error": "secretariat@example.cn: 550 mailbox unavailable",
+    },
 }
 
 
