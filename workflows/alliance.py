@@ -68,10 +68,11 @@ class AllianceWorkflow:
         self._drain = asyncio.create_task(self.effects.drain())
 
     async def _settle(self) -> None:
-        """Before the run continues as new: no message half-handled, no effect running."""
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self.effects.hold()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        """Before the run continues as new: no message half-handled and every queued effect
+        done, so an action's answer and its effects belong to the run that took it."""
+        await workflow.wait_condition(
+            lambda: self.effects.idle() and workflow.all_handlers_finished()
+        )
 
     async def _finish_effects(self) -> None:
         """Before the workflow ends: every effect done, no handler running, and open

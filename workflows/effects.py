@@ -43,14 +43,6 @@ class EffectQueue:
         self._certificate_issued = certificate_issued
         rules = outbox.rules
         self._retry = RetryPolicy(maximum_interval=timedelta(seconds=rules.retry_max_seconds))
-        self._busy = False  # an effect's activity is running
-        self._held = False  # the run is about to continue as new: start no more
-
-    async def hold(self) -> None:
-        """Start no further effect and wait for the running one: the queue moves whole to
-        the next run, so no activity is left behind with a closed run."""
-        self._held = True
-        await workflow.wait_condition(lambda: not self._busy)
 
     def put(self, effect: Effect) -> None:
         self.outbox.pending.append(effect)
@@ -61,15 +53,12 @@ class EffectQueue:
     async def drain(self) -> None:
         """Carry out the effects for as long as the run lives, head of the queue first."""
         while True:
-            await workflow.wait_condition(lambda: bool(self.outbox.pending) and not self._held)
+            await workflow.wait_condition(lambda: bool(self.outbox.pending))
             effect = self.outbox.pending[0]
-            self._busy = True
             try:
                 await self._carry_out(effect)
             except ActivityError as err:
                 self._fail(effect, _reason(err))
-            finally:
-                self._busy = False
             self.outbox.pending.pop(0)
 
     def retry(self, number: int, actor_name: str) -> None:

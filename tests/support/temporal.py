@@ -216,6 +216,13 @@ class Bureau:
                 return state
             await asyncio.sleep(0.05)
 
+    async def wait_for_new_run(self, code: str, old_run_id: str, seconds: float = 15) -> None:
+        """Poll (real time) until the workflow id has continued as new past `old_run_id`."""
+        deadline = time.monotonic() + seconds
+        while (await self.term_handle(code).describe()).run_id == old_run_id:
+            assert time.monotonic() < deadline, f"{code} did not continue as new"
+            await asyncio.sleep(0.05)
+
     async def sleep_until(self, instant: datetime) -> None:
         remaining = instant - await self.now()
         if remaining > timedelta(0):
