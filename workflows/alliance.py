@@ -65,7 +65,7 @@ class AllianceWorkflow:
         )
 
     def _start_drain(self) -> None:
-        self._drain = asyncio.create_task(self.effects.drain())
+        self._drain = asyncio.create_task(self.effects.drain())  # kept: a task needs a holder
 
     async def _settle(self) -> None:
         """Before the run continues as new: no message half-handled and every queued effect
@@ -77,15 +77,14 @@ class AllianceWorkflow:
     async def _finish_effects(self) -> None:
         """Before the workflow ends: every effect done, no handler running, and open
         incidents given time to be retried (a closed workflow takes no retry)."""
-        settled = lambda: self.effects.idle() and workflow.all_handlers_finished()  # noqa: E731
-        await workflow.wait_condition(settled)
+        await self._settle()
         if self.effects.outbox.open_incidents():
             hold = timedelta(days=self.effects.outbox.rules.ended_incident_days)
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: settled() and not self.effects.outbox.open_incidents(), timeout=hold
+                    lambda: not self.effects.outbox.open_incidents(), timeout=hold
                 )
-            await workflow.wait_condition(settled)
+            await self._settle()
 
     # ------------------------------------------------------------------ messages
 

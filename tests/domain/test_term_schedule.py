@@ -26,6 +26,7 @@ from domain.term import (
     Rectification,
     RectificationExtension,
     ReportRecord,
+    ReportStatus,
     ResourceStatistics,
     TermExtension,
     TermState,
@@ -658,7 +659,9 @@ REFUSALS = [
         id="review_of_a_report_never_sent",
     ),
     pytest.param(
-        lambda: fresh_term(reports=[submitted().model_copy(update={"status": "accepted"})]),
+        lambda: fresh_term(
+            reports=[submitted().model_copy(update={"status": ReportStatus.ACCEPTED})]
+        ),
         lambda s: check_report_review(s, review()),
         "2027年度报告尚未提交或已审核",
         id="review_of_a_report_already_accepted",
