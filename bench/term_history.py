@@ -47,6 +47,7 @@ from temporalio.testing import WorkflowEnvironment
 from admin.procedure_client import act, workflow_id_for
 from admin.simulation import register_search_attributes, test_server_path
 from domain.application_file import load_application_file
+from domain.effects import Outbox
 from domain.procedure import Actor, Role
 from domain.settings import PROJECT_ROOT, Settings
 from domain.shanghai_time import SHANGHAI, at_local, end_of_day, local_date
@@ -267,12 +268,17 @@ async def read_runs(client: Client, workflow_id: str, first_run_id: str) -> list
 
 
 async def wait_until_idle(client: Client, workflow_id: str, seconds: float = 30) -> None:
-    """Until the latest run's last event is a started timer (the term waits for its next step)."""
+    """Until the latest run waits on a timer with its outbox empty (the term's next step)."""
     deadline = time.monotonic() + seconds
+    resting = (E.EVENT_TYPE_TIMER_STARTED, E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+    handle = client.get_workflow_handle(workflow_id)
     while time.monotonic() < deadline:
-        history = await client.get_workflow_handle(workflow_id).fetch_history()
-        if history.events and history.events[-1].event_type == E.EVENT_TYPE_TIMER_STARTED:
-            return
+        history = await handle.fetch_history()
+        started = sum(e.event_type == E.EVENT_TYPE_TIMER_STARTED for e in history.events)
+        if history.events and history.events[-1].event_type in resting and started:
+            outbox = await handle.query("outbox", result_type=Outbox)
+            if not outbox.pending:
+                return
         await asyncio.sleep(0.1)
     raise SystemExit("the term-2 run did not come to rest on a timer")
 
