@@ -55,6 +55,7 @@ class Purpose(StrEnum):
     EXPIRED = "expired"
     MEMBERSHIP_CHANGED = "membership_changed"
     INCIDENT = "incident"  # to bureau staff: an effect stopped retrying and needs a person
+    STATUS_RENOUNCED = "status_renounced"  # 自愿放弃认定资格: a recognised alliance leaves
 
 
 PURPOSE_ZH = {
@@ -97,6 +98,7 @@ PURPOSE_ZH = {
     Purpose.EXPIRED: "认定期届满通知",
     Purpose.MEMBERSHIP_CHANGED: "成员变更通知",
     Purpose.INCIDENT: "故障提醒",
+    Purpose.STATUS_RENOUNCED: "自愿放弃认定资格通知",
 }
 
 

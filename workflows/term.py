@@ -28,7 +28,6 @@ with workflow.unsafe.imports_passed_through():
         ASSESSMENT_ZH,
         ENDED,
         GRADE_ZH,
-        TERM_STATUS_ZH,
         AnnualReportReview,
         AnnualReportSubmission,
         AssessmentKind,
@@ -255,16 +254,16 @@ class TermWorkflow(TermRecords):
 
     @workflow.update
     def withdraw(self, action: Withdrawal) -> TermStatus:
-        """The alliance leaves; its status ends and its certificate no longer holds."""
+        """The alliance gives up its status (自愿放弃); its certificate no longer holds."""
         self._accept(action.request_id, lambda: checks.check_withdrawal(self.s, action))
         self._finish(TermStatus.WITHDRAWN, "withdrawn", action.actor, action.reason, "withdrawn")
         self._notify(
-            Purpose.WITHDRAWN,
-            "withdrawn",
+            Purpose.STATUS_RENOUNCED,
+            "renounced",
             to_alliance=True,
             to_roles=STAFF,
             reason=action.reason,
-            stage_name=TERM_STATUS_ZH[TermStatus.ACTIVE],
+            renounced_on=local_date(workflow.now()).isoformat(),
         )
         return self.s.status
 

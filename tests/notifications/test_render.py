@@ -148,6 +148,13 @@ CONTEXTS: dict[Purpose, dict] = {
         "members": ["鞍钢集团有限公司", "辽宁科技大学", "海城市镁质材料研究所"],
         "note": "新增海城市镁质材料研究所。",
     },
+    Purpose.STATUS_RENOUNCED: {
+        "term_no": 1,
+        "term_start": "2026-10-12",
+        "term_end": "2031-10-11",
+        "renounced_on": "2028-03-02",
+        "reason": "联盟成员单位调整，决定解散联盟。",
+    },
     Purpose.INCIDENT: {
         "incident_no": 1,
         "effect_name": "发送邮件通知",

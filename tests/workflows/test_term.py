@@ -34,7 +34,7 @@ from domain.term import (
 )
 from registry.database import session_scope
 from registry.tables import Alliance, AnnualReportRow, AssessmentRow, Certificate
-from tests.support.temporal import body_of, sample_application
+from tests.support.temporal import body_of, sample_application, subject_of
 
 ALLIANCE = Actor(name="联盟秘书处", role=Role.APPLICANT)
 STAFF = Actor(name="钱职员", role=Role.BUREAU_STAFF)
@@ -344,7 +344,7 @@ async def test_staff_extend_a_term_waiting_for_its_final_result(bureau):
     assert len(bureau.mails("term_extended")) == 1
 
 
-async def test_staff_may_revoke_at_any_time_and_the_alliance_may_withdraw(bureau):
+async def test_staff_may_revoke_and_a_recognised_alliance_may_give_up_its_status(bureau):
     code = await bureau.recognise()
     with pytest.raises(ProcedureActionFailed, match="请填写取消资格的理由"):
         await bureau.act(
@@ -359,7 +359,11 @@ async def test_staff_may_revoke_at_any_time_and_the_alliance_may_withdraw(bureau
     )
     assert status == TermStatus.WITHDRAWN
     assert (await bureau.term_handle(code).result()).status == TermStatus.WITHDRAWN
-    assert len(await bureau.wait_for_mail("withdrawn")) == 1
+    [renounced] = await bureau.wait_for_mail("status_renounced")
+    assert "自愿放弃市级联盟认定资格" in subject_of(renounced)
+    assert "不再具有市级联盟资格" in body_of(renounced) and "联盟解散" in body_of(renounced)
+    assert "认定申请" not in body_of(renounced)  # not the application-withdrawal text
+    assert bureau.mails("withdrawn") == []
     with session_scope(bureau.settings.registry_url()) as session:
         assert session.get(Alliance, code).status == "withdrawn"
 
