@@ -7,6 +7,8 @@ action reaches Temporal (update id = request id, refusal messages) is defined on
 from __future__ import annotations
 
 from sqlmodel import func, select
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -187,12 +189,17 @@ async def alliances_with_incidents(client: Client) -> list[str]:
 
 async def pending_attempt(client: Client, alliance_code: str) -> tuple[int, str] | None:
     """The attempt number and last error of the effect being retried now, if any."""
-    handle = client.get_workflow_handle(workflow_id_for(alliance_code))
+    # The raw description: only its pending activities are read, so no search attribute
+    # needs decoding (an unset Datetime one trips `describe()` on the test server).
+    request = DescribeWorkflowExecutionRequest(
+        namespace=client.namespace,
+        execution=WorkflowExecution(workflow_id=workflow_id_for(alliance_code)),
+    )
     try:
-        described = await handle.describe()
+        described = await client.workflow_service.describe_workflow_execution(request)
     except RPCError:
         return None
-    for activity in described.raw_description.pending_activities:
+    for activity in described.pending_activities:
         if activity.HasField("last_failure"):
             return activity.attempt, activity.last_failure.message
     return None

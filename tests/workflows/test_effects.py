@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlmodel import select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus
 
-from admin.procedure_client import ProcedureActionFailed
+from admin.procedure_client import ProcedureActionFailed, pending_attempt
 from domain.effects import EffectKind, IncidentRetry, IncidentStatus
 from domain.procedure import Actor, Role, Stage, Withdrawal
 from registry.database import session_scope
@@ -60,6 +62,14 @@ async def test_a_staff_action_answers_while_smtp_is_down_and_mail_follows_once_i
     assert bureau.mails("progress") == []
     pending = (await bureau.settled(code, seconds=1)).pending
     assert EffectKind.SEND_NOTICE in [e.kind for e in pending]
+    # What `alliance-admin show` and the alliance page print: the retried send's error.
+    attempt = None
+    for _ in range(100):
+        attempt = await pending_attempt(bureau.client, code)
+        if attempt is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert attempt is not None and "connect" in attempt[1].lower()
 
     bureau.smtp.start()
     progress = await bureau.wait_for_mail("progress", seconds=60)
