@@ -53,6 +53,12 @@ EFFECT_KIND_ZH = {
     EffectKind.SEND_NOTICE: "发送邮件通知",
     EffectKind.ISSUE_CERTIFICATE: "制发证书",
 }
+EFFECT_KIND_EN = {
+    EffectKind.RECORD_EVENT: "registry record",
+    EffectKind.RECORD_TERM_EVENT: "registry record",
+    EffectKind.SEND_NOTICE: "email notice",
+    EffectKind.ISSUE_CERTIFICATE: "certificate",
+}
 
 
 class Effect(BaseModel):
@@ -68,12 +74,18 @@ class Effect(BaseModel):
     to_alliance: bool = False  # a notice to the alliance's contacts: re-addressed on retry
 
     def summary(self) -> str:
-        if self.notice is not None:
-            return f"{EFFECT_KIND_ZH[self.kind]}：{PURPOSE_ZH[self.notice.purpose]}"
+        """What it does, in Chinese: 发送邮件通知：受理回执."""
+        what = PURPOSE_ZH[self.notice.purpose] if self.notice else self._action()
+        return f"{EFFECT_KIND_ZH[self.kind]}：{what}" if what else EFFECT_KIND_ZH[self.kind]
+
+    def summary_en(self) -> str:
+        """What it does, in English: email notice: application received."""
+        what = (self.notice.purpose.value if self.notice else self._action()).replace("_", " ")
+        return f"{EFFECT_KIND_EN[self.kind]}: {what}" if what else EFFECT_KIND_EN[self.kind]
+
+    def _action(self) -> str:
         event = self.event or self.term_event
-        if event is not None:
-            return f"{EFFECT_KIND_ZH[self.kind]}：{event.action}"
-        return EFFECT_KIND_ZH[self.kind]
+        return event.action if event else ""
 
 
 class IncidentStatus(StrEnum):

@@ -13,7 +13,7 @@ from admin.procedure_client import ProcedureActionFailed
 from admin.unreachable import unreachable_line
 from domain.application import MATERIAL_KIND_ZH, MEMBER_KIND_ZH
 from domain.districts import district_zh
-from domain.effects import INCIDENT_STATUS_ZH, Effect, EffectKind, IncidentStatus
+from domain.effects import INCIDENT_STATUS_ZH, Effect, IncidentStatus
 from domain.notices import DELIVERY_STATUS_ZH, DeliveryStatus
 from domain.procedure import ROLE_ZH, Role, status_zh
 from domain.settings import PROJECT_ROOT, Settings
@@ -31,12 +31,6 @@ DELIVERY_STATUS_EN = {
     DeliveryStatus.FAILED: "not delivered",
 }
 INCIDENT_STATUS_EN = {IncidentStatus.OPEN: "open", IncidentStatus.RETRIED: "re-queued"}
-EFFECT_KIND_EN = {
-    EffectKind.RECORD_EVENT: "registry record",
-    EffectKind.RECORD_TERM_EVENT: "registry record",
-    EffectKind.SEND_NOTICE: "email notice",
-    EffectKind.ISSUE_CERTIFICATE: "certificate",
-}
 
 
 def _labels(zh: dict, en: dict):
@@ -46,11 +40,7 @@ def _labels(zh: dict, en: dict):
 
 def effect_summary(effect: Effect) -> tuple[str, str]:
     """(zh, en) of what an effect does; the zh is the operator command's summary."""
-    event = effect.event or effect.term_event
-    what = effect.notice.purpose.value if effect.notice else (event.action if event else "")
-    what = what.replace("_", " ")
-    kind = EFFECT_KIND_EN[effect.kind]
-    return effect.summary(), f"{kind}: {what}" if what else kind
+    return effect.summary(), effect.summary_en()
 
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates" / "web"))

@@ -199,6 +199,7 @@ class AllianceWorkflow:
             incident_no=incident.number,
             effect_name=EFFECT_KIND_ZH[incident.effect.kind],
             effect_summary=incident.effect.summary(),
+            effect_summary_en=incident.effect.summary_en(),
             error=incident.error,
         )
 

@@ -159,6 +159,7 @@ CONTEXTS: dict[Purpose, dict] = {
         "incident_no": 1,
         "effect_name": "发送邮件通知",
         "effect_summary": "发送邮件通知：受理回执",
+        "effect_summary_en": "email notice: application received",
         "error": "secretariat@example.cn: 550 mailbox unavailable",
     },
 }
@@ -418,3 +419,9 @@ def test_expiry_without_a_reason_has_no_empty_note(locale):
     email = render(Purpose.EXPIRED, locale, context(Purpose.EXPIRED, reason=""))
     assert "说明：" not in email.text
     assert "Note:" not in email.text
+
+
+def test_english_incident_alert_names_the_step_in_english():
+    email = render(Purpose.INCIDENT, "en", context(Purpose.INCIDENT))
+    assert "(email notice: application received)" in email.text
+    assert "受理回执" not in email.text and "受理回执" not in email.html
