@@ -26,7 +26,13 @@ from admin.provincial_import import (
 )
 from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
 from admin.simulation import SimulationStopped
-from admin.terminal import OperatorCommands, console, load_application_or_exit, refuse
+from admin.terminal import (
+    OperatorCommands,
+    console,
+    load_application_or_exit,
+    refuse,
+    run_and_exit,
+)
 from domain.application import Application
 from domain.settings import PROJECT_ROOT, Settings, get_settings
 from registry.calendar_store import CalendarFileInvalid
@@ -178,5 +184,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def main() -> None:
+    """The console script: run the commands, then exit without teardown (see run_and_exit)."""
+    run_and_exit(app)
+
+
 if __name__ == "__main__":
-    app()
+    main()

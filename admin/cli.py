@@ -35,6 +35,7 @@ from admin.terminal import (
     load_application_or_exit,
     refusal_lines,
     refuse,
+    run_and_exit,
 )
 from domain.districts import District, district_zh
 from domain.effects import INCIDENT_STATUS_ZH, IncidentRetry
@@ -816,5 +817,10 @@ async def _wake(codes: list[str]) -> int:
     return await announce_calendar_loaded(await connect(get_settings()), codes)
 
 
+def main() -> None:
+    """The console script: run the commands, then exit without teardown (see run_and_exit)."""
+    run_and_exit(app)
+
+
 if __name__ == "__main__":
-    app()
+    main()

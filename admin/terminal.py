@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +60,30 @@ def load_application_or_exit(path: Path) -> Application:
         return load_application_file(path)
     except ApplicationInvalid as invalid:
         raise refuse(str(invalid)) from invalid
+
+
+def run_and_exit(command: Callable[[], Any]) -> None:
+    """Run a command-line app, then leave without interpreter teardown.
+
+    The Temporal client's Rust threads can outlive the event loop; when CPython finalises
+    while one of them still holds a thread state, the process aborts ("PyGILState_Release
+    ... finalizing", temporalio/sdk-python#300) after the command has already done its
+    work, and the clerk sees a crash and a non-zero status. Flushing and `os._exit` with the
+    command's own status avoids the teardown; nothing of ours needs it.
+    """
+    status = 0
+    try:
+        command()
+    except SystemExit as exit_:
+        if exit_.code is None or isinstance(exit_.code, int):
+            status = exit_.code or 0
+        else:
+            print(exit_.code, file=sys.stderr)
+            status = 1
+    except BaseException:
+        traceback.print_exc()
+        status = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(status)
