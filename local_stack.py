@@ -26,6 +26,7 @@ from registry.database import upgrade_schema
 SEARCH_ATTRIBUTES = {
     "AllianceStatus": "Keyword",
     "AllianceDistrict": "Keyword",
+    "AllianceLeadUnit": "Keyword",
     "AllianceNextDeadline": "Datetime",
     "AllianceTermEnd": "Datetime",
     "AllianceOpenIncidents": "Int",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -17,13 +16,13 @@ from rich.progress import Progress
 from temporalio.client import Client
 
 from admin.demo import main as run_demo
-from admin.procedure_client import ProcedureActionFailed, open_procedure, start_term
-from admin.provincial_import import (
-    ImportFileInvalid,
-    ProvincialAlliance,
-    import_provincial_csv,
-    term_state_for,
+from admin.procedure_client import (
+    ProcedureActionFailed,
+    alliance_code_of,
+    open_procedure,
+    start_term,
 )
+from admin.provincial_import import ImportedTerm, ImportFileInvalid, import_provincial_csv
 from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
 from admin.simulation import SimulationStopped
 from admin.terminal import (
@@ -74,19 +73,23 @@ def submit_command(
         workflow_id = asyncio.run(submit(application, settings, submitted_by=submitted_by))
     except ProcedureActionFailed as failed:
         raise refuse(str(failed)) from failed
-    console.print(f"[green]已受理[/green] workflow id: [bold]{workflow_id}[/bold]")
+    code = alliance_code_of(workflow_id)
+    console.print(
+        f"[green]已受理[/green] 联盟编号 (alliance code): [bold]{code}[/bold]"
+        f"  workflow id: {workflow_id}"
+    )
 
 
 async def start_terms(
-    settings: Settings, alliances: list[ProvincialAlliance], client: Client | None = None
-) -> int:
-    """Start the five-year term of each imported alliance whose term is not yet running."""
+    settings: Settings, terms: list[ImportedTerm], client: Client | None = None
+) -> list[ImportedTerm]:
+    """Start each imported term not yet running; returns those started now."""
     client = client or await connect(settings)
-    started = 0
-    for alliance in alliances:
+    started = []
+    for term in terms:
         try:
-            await start_term(client, settings, term_state_for(alliance, datetime.now(UTC)))
-            started += 1
+            await start_term(client, settings, term.state)
+            started.append(term)
         except ProcedureActionFailed:
             continue  # started by an earlier import
     return started
@@ -108,12 +111,14 @@ def import_provincial_command(
             progress.update(task, completed=done, total=total)
 
         try:
-            report = import_provincial_csv(settings.registry_url(), path, on_progress=advance)
+            report = import_provincial_csv(
+                settings.registry_url(), path, on_progress=advance, rules=settings.term_rules
+            )
         except ImportFileInvalid as invalid:
             progress.stop()
             raise refuse(str(invalid)) from invalid
     try:
-        started = asyncio.run(start_terms(settings, report.alliances)) if report.alliances else 0
+        started = asyncio.run(start_terms(settings, report.terms)) if report.terms else []
     except RuntimeError as unreachable:  # the client could not connect
         console.print(
             f"[red]已写入登记库，但无法连接流程服务 {settings.temporal_address}，认定期流程未启动；"
@@ -123,10 +128,12 @@ def import_provincial_command(
         raise typer.Exit(3) from unreachable
     console.print(
         f"导入 {report.imported} 个，已存在跳过 {report.skipped} 个，"
-        f"拒绝 {len(report.rejected)} 行，启动认定期流程 {started} 个"
+        f"拒绝 {len(report.rejected)} 行，启动认定期流程 {len(started)} 个"
         f" (imported {report.imported}, already present {report.skipped},"
-        f" rejected {len(report.rejected)}, terms started {started})"
+        f" rejected {len(report.rejected)}, terms started {len(started)})"
     )
+    for term in started:
+        console.print(f"  第 {term.line} 行 (line {term.line}): {term.summary}", markup=False)
     for line, reason in report.rejected:
         console.print(f"  [red]第 {line} 行 (line {line}):[/red] {reason}")
     if report.rejected:
@@ -159,7 +166,7 @@ def demo_command(
 @app.command("simulate")
 def simulate_command(
     scenario: list[Scenario] = typer.Option(
-        list(Scenario), help="scenarios to rehearse side by side (default: all five)"
+        list(Scenario), help="scenarios to rehearse side by side (default: all)"
     ),
     path: Path = typer.Option(SAMPLE, exists=True, dir_okay=False, help="application file"),
     folder: Path = typer.Option(

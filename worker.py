@@ -30,6 +30,7 @@ def activities_for(settings: Settings) -> list:
         registry.record_term_event,
         calendar.plan_stage_clock,
         calendar.plan_public_notice,
+        calendar.plan_approval,
         certificate.issue_certificate,
         email.send_notice,
     ]

@@ -9,13 +9,15 @@ from typing import TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.procedure import NoticeWindow, StageClock
+from domain.procedure import ApprovalPlan, NoticeWindow, StageClock
 from domain.settings import Settings
 from domain.working_days import (
+    ApprovalPlanRequest,
     CalendarYearMissing,
     PublicNoticeRequest,
     StageClockRequest,
     WorkCalendar,
+    approval_plan,
     notice_window,
     stage_clock,
 )
@@ -50,6 +52,15 @@ class CalendarActivities:
             self._with_calendar,
             request.earliest_start.year,
             lambda cal: notice_window(cal, request.earliest_start),
+        )
+
+    @activity.defn
+    async def plan_approval(self, request: ApprovalPlanRequest) -> ApprovalPlan:
+        """批复: the first working day after the notice, and the calendar to check dates by."""
+        return await asyncio.to_thread(
+            self._with_calendar,
+            request.notice_end.year,
+            lambda cal: approval_plan(cal, request.notice_end, request.entered_on),
         )
 
     def _with_calendar(self, first_year: int, compute: Callable[[WorkCalendar], T]) -> T:

@@ -43,7 +43,8 @@ class CertificateActivities:
 
     @activity.defn
     async def issue_certificate(self, request: CertificateRequest) -> Recognition:
-        """Allocate the numbers and store the certificate; a repeat returns the first result."""
+        """Allocate the numbers and store the certificate; a repeat returns the first result.
+        The approval document's number is the one staff recorded, when they did."""
         return await in_thread("CertificateDataError", self._issue, request)
 
     def _issue(self, request: CertificateRequest) -> Recognition:
@@ -64,7 +65,8 @@ class CertificateActivities:
             certificate = Certificate(
                 alliance_code=request.alliance_code,
                 term=request.term,
-                approval_document_number=format_number(
+                approval_document_number=request.approval_document_number
+                or format_number(
                     settings.approval_document_format,
                     year,
                     _next_number(session, f"approval:{year}"),
@@ -166,7 +168,7 @@ def render_certificate(
     )
     y = _draw_lines(
         pdf,
-        [f"牵头单位：{request.lead_unit}", f"所在地区：{request.district_name}"],
+        [f"发起（牵头）单位：{request.lead_unit}", f"所在地区：{request.district_name}"],
         y - 12,
         13,
         22,

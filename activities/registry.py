@@ -211,6 +211,7 @@ def _update_alliance(session: Session, event: ProcedureEvent) -> None:
         alliance.industry_field = app.industry_field
         alliance.district = app.district.value
         alliance.lead_unit = app.lead_unit
+        alliance.lead_unit_code = app.lead_unit_code()
         alliance.contact_emails = app.recipient_emails()
         alliance.application_version = event.application_version or alliance.application_version
     alliance.status = event.stage.value

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from admin.procedure_client import (
     ProcedureActionFailed,
     act,
+    alliance_code_of,
     alliances_with_incidents,
     announce_calendar_loaded,
     pending_attempt,
@@ -43,6 +44,7 @@ from domain.notices import UNDELIVERED
 from domain.procedure import (
     FINAL_STAGES,
     Actor,
+    ApprovalDocument,
     DistrictReview,
     ExpertReview,
     MeetingDecision,
@@ -56,24 +58,31 @@ from domain.procedure import (
     Withdrawal,
     status_zh,
 )
+from domain.report_statistics import figures_shown
 from domain.settings import get_settings
 from domain.term import (
     ASSESSMENT_ZH,
     ENDED,
     GRADE_ZH,
+    REVOCATION_GROUND_ZH,
+    STAFF_REVOCATION_GROUNDS,
     AnnualReportReview,
     AnnualReportSubmission,
     AssessmentKind,
     AssessmentMaterials,
     AssessmentResult,
     Grade,
+    PlaqueHandover,
+    PlaqueHandoverRecord,
     RectificationExtension,
     RectificationRecheck,
     RectificationReport,
     Revocation,
+    RevocationGround,
     TermExtension,
     TermStatus,
 )
+from registry.alliance_codes import alliances_led_by
 from registry.calendar_store import (
     CalendarFileInvalid,
     load_year_file,
@@ -105,6 +114,10 @@ user_app = typer.Typer(help="网页控制台账号 (web console accounts)", no_a
 app.add_typer(user_app, name="user")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(objection_app, name="objection")
+approval_app = typer.Typer(help="批复文件 (9.5 approval document)", no_args_is_help=True)
+app.add_typer(approval_app, name="approval")
+plaque_app = typer.Typer(help="牌匾 (9.5 plaque)", no_args_is_help=True)
+app.add_typer(plaque_app, name="plaque")
 incidents_app = typer.Typer(help="故障 (effects that need a person)", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
 
@@ -124,7 +137,14 @@ def _request_id(given: str) -> str:
     return request_id
 
 
+def _code(given: str) -> str:
+    """The 联盟编号 as typed, or as the workflow id names it (alliance-2026-0007)."""
+    return alliance_code_of(given.strip())
+
+
 def _send(code: str, update: str, action) -> None:
+    code = _code(code)
+
     async def go():
         client = await connect(get_settings())
         return await act(client, code, update, action)
@@ -140,6 +160,11 @@ def _send(code: str, update: str, action) -> None:
         console.print(f"{accepted}；异议编号 (objection no.) {result}")
     elif update == "retry_incident":
         console.print(f"{accepted}；待办事项 (effects queued): {result}")
+    elif isinstance(result, PlaqueHandoverRecord):
+        console.print(
+            f"{accepted}；牌匾交付 (plaque handed over) {result.handed_over_on}，"
+            f"接收人 (received by) {result.received_by}"
+        )
     elif isinstance(result, TermStatus | str):
         console.print(f"{accepted}；状态 (status): {status_zh(str(result))} ({result})")
     else:
@@ -156,6 +181,7 @@ def _send(code: str, update: str, action) -> None:
 def list_alliances(
     status: str = typer.Option("", help="e.g. district_review, recognised"),
     district: District | None = typer.Option(None),
+    lead: str = typer.Option("", help="发起单位统一社会信用代码: the alliances this unit leads"),
 ) -> None:
     """联盟列表: alliances in the registry."""
     with session_scope(_url()) as session:
@@ -164,12 +190,17 @@ def list_alliances(
             query = query.where(Alliance.status == status)
         if district:
             query = query.where(Alliance.district == district.value)
+        if lead:
+            query = query.where(Alliance.lead_unit_code == lead.strip().upper())
         rows = session.exec(query).all()
-    table = Table("code", "联盟名称", "区县", "状态 status", "证书编号", "更新 updated (UTC)")
+    table = Table(
+        "联盟编号 code", "联盟名称", "发起单位代码", "区县", "状态 status", "证书编号", "更新 (UTC)"
+    )
     for a in rows:
         table.add_row(
             a.code,
             a.name,
+            a.lead_unit_code,
             district_zh(a.district),
             status_zh(a.status),
             a.certificate_serial or "",
@@ -180,10 +211,19 @@ def list_alliances(
 
 @app.command("show")
 def show(code: str) -> None:
-    """联盟详情: the registry record, decisions, emails, audit log and live procedure state."""
-    with session_scope(_url()) as session:
+    """联盟详情 by 联盟编号: the registry record, decisions, audit log and live state.
+    Given a lead unit's credit code, lists the alliances that unit leads."""
+    code = _code(code)
+    url = _url()
+    with session_scope(url) as session:
         alliance = session.get(Alliance, code)
         if alliance is None:
+            led = alliances_led_by(url, code.upper())
+            if led:
+                console.print(f"发起单位 {code.upper()} 牵头的联盟 (alliances this unit leads):")
+                for a in led:
+                    console.print(f"  {a.code}  {a.name}  {status_zh(a.status)} ({a.status})")
+                return
             console.print(f"[red]登记库中没有联盟 {code} (no such alliance)[/red]")
             raise typer.Exit(1)
         decisions = session.exec(
@@ -232,6 +272,10 @@ def _show_live_state(code: str, status: str) -> None:
             console.print(f"[red]等待载入 {state.missing_calendar_year} 年节假日安排[/red]")
         for o in state.objections:
             console.print(f"异议 {o.number} [{o.status}] {o.name}: {o.text}")
+        if state.approval_plan:
+            console.print(
+                f"批复文件 approval document: 不早于 (not before) {state.approval_plan.first_day}"
+            )
     elif status in {s.value for s in TermStatus} - {s.value for s in ENDED}:
         state = asyncio.run(_live(term_state, code))
         if state.next_deadline:
@@ -239,6 +283,12 @@ def _show_live_state(code: str, status: str) -> None:
         for report in state.reports:
             late = "（逾期）" if report.late else ""
             console.print(f"{report.year}年度报告 annual report: {report.status}{late}")
+            if report.statistics is not None:
+                figures = figures_shown(report.statistics)
+                console.print(
+                    "  创新资源统计 statistics: "
+                    + "；".join(f"{f.title_zh} {v or '未填报'}" for f, v in figures)
+                )
         for assessment in state.assessments:
             console.print(
                 f"{ASSESSMENT_ZH[assessment.kind]}: 材料截止 {assessment.materials_due:%Y-%m-%d}"
@@ -246,6 +296,10 @@ def _show_live_state(code: str, status: str) -> None:
             )
         if state.rectification:
             console.print(f"整改期限 rectification due: {state.rectification.due:%Y-%m-%d}")
+        if handed := state.plaque_handed_over:
+            console.print(
+                f"牌匾交付 plaque handed over: {handed.handed_over_on}，接收人 {handed.received_by}"
+            )
 
 
 def _show_effects(code: str) -> None:
@@ -563,6 +617,48 @@ def resolve_objection(
     )
 
 
+@approval_app.command("record")
+def approval_record(
+    code: str,
+    actor: str = ACTOR,
+    number: str = typer.Option(..., help="批复文件文号, e.g. 鞍科批〔2026〕7号"),
+    document_date: str = typer.Option(..., "--date", help="成文日期, a working day (YYYY-MM-DD)"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """下达批复文件 (9.5): record the approval document; the certificate and plaque follow."""
+    _send(
+        code,
+        "record_approval",
+        ApprovalDocument(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            document_number=number,
+            document_date=_date(document_date, "--date"),
+        ),
+    )
+
+
+@plaque_app.command("handed-over")
+def plaque_handed_over(
+    code: str,
+    actor: str = ACTOR,
+    handed_over_on: str = typer.Option(..., "--date", help="交付日期 (YYYY-MM-DD)"),
+    received_by: str = typer.Option(..., help="接收人姓名"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """牌匾交付 (9.5): record when the plaque was handed over, and to whom (once)."""
+    _send(
+        code,
+        "record_plaque_handover",
+        PlaqueHandover(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            handed_over_on=_date(handed_over_on, "--date"),
+            received_by=received_by,
+        ),
+    )
+
+
 # ---------------------------------------------------------------- the term (articles 11, 12)
 
 
@@ -719,15 +815,27 @@ def rectification_extend(
 
 @app.command("revoke")
 def revoke(
-    code: str, actor: str = ACTOR, reason: str = typer.Option(...), request_id: str = REQUEST_ID
+    code: str,
+    actor: str = ACTOR,
+    ground: RevocationGround = typer.Option(
+        ...,
+        help="取消理由: "
+        + "; ".join(f"{g.value} = {REVOCATION_GROUND_ZH[g]}" for g in STAFF_REVOCATION_GROUNDS)
+        + " (a failed final revokes when its result is recorded)",
+    ),
+    reason: str = typer.Option(...),
+    legal_basis: str = typer.Option("", "--basis", help="依据, required with --ground other"),
+    request_id: str = REQUEST_ID,
 ) -> None:
-    """取消资格: revoke the alliance's municipal status, with a reason."""
+    """取消资格: revoke the alliance's municipal status on one ground, with a reason."""
     _send(
         code,
         "revoke",
         Revocation(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
+            ground=ground,
+            legal_basis=legal_basis,
             reason=reason,
         ),
     )

@@ -40,10 +40,13 @@ async def run_demo(
     """Drive `application` through article 9 and write its certificate to data_dir."""
     async with simulated_system(settings, holiday_files) as env:
         states = await recognise_all(env, settings, [application], say)
-    state = states[application.alliance_code()]
+    [state] = states.values()
     recognition = state.recognition
     say(f"公示 public notice {state.notice.start} – {state.notice.end}: 无异议 no objection")
-    say(f"予以认定 recognised: certificate {recognition.certificate_serial}")
+    say(
+        f"予以认定 recognised on {recognition.recognised_on}: approval document"
+        f" {recognition.approval_document_number}, certificate {recognition.certificate_serial}"
+    )
     with session_scope(settings.registry_url()) as session:
         document = session.exec(
             select(Document).where(Document.id == recognition.certificate_document_id)

@@ -6,6 +6,8 @@ action reaches Temporal (update id = request id, refusal messages) is defined on
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlmodel import func, select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -24,7 +26,16 @@ from domain.effects import Outbox
 from domain.procedure import MAY_APPLY_FROM, Actor, ProcedureState, Role, status_zh
 from domain.rules import ProcedureRules
 from domain.settings import Settings
-from domain.term import AssessmentRecord, Rectification, ReportRecord, TermState, TermStatus
+from domain.shanghai_time import local_date
+from domain.term import (
+    AssessmentRecord,
+    PlaqueHandoverRecord,
+    Rectification,
+    ReportRecord,
+    TermState,
+    TermStatus,
+)
+from registry.alliance_codes import assign_alliance_code
 from registry.database import session_scope
 from registry.tables import Alliance, ApplicationVersion
 from workflows.recognition import ActionResult, RecognitionInput, RecognitionWorkflow
@@ -39,6 +50,11 @@ def workflow_id_for(alliance_code: str) -> str:
     return f"alliance-{alliance_code}"
 
 
+def alliance_code_of(workflow_id: str) -> str:
+    """The 联盟编号 a workflow id names (`alliance-2026-0007` → `2026-0007`)."""
+    return workflow_id.removeprefix("alliance-")
+
+
 async def submit_application(
     client: Client,
     settings: Settings,
@@ -49,14 +65,18 @@ async def submit_application(
 ) -> WorkflowHandle:
     """Start the recognition procedure (9.1); refused while one is already running.
 
-    The handle is bound to the procedure's own run, which stays queryable after the
-    workflow id has moved on to the five-year term.
+    The registry assigns the alliance its code first (the same lead unit and name get
+    the same code back). The handle is bound to the procedure's own run, which stays
+    queryable after the workflow id has moved on to the five-year term; its id names the
+    alliance (`alliance_code_of(handle.id)`).
     """
-    workflow_id = workflow_id_for(application.alliance_code())
+    code = assign_code(settings, application)
+    workflow_id = workflow_id_for(code)
     try:
         return await client.start_workflow(
             RecognitionWorkflow.run,
             RecognitionInput(
+                alliance_code=code,
                 application=application,
                 submitted_by=submitted_by,
                 first_version=first_version,
@@ -71,9 +91,19 @@ async def submit_application(
         )
     except WorkflowAlreadyStartedError as err:
         raise ProcedureActionFailed(
-            f"联盟 {application.alliance_code()} 已有正在办理的申请，不能重复提交"
+            f"联盟 {code}（{application.alliance_name}）已有正在办理的申请，不能重复提交"
             f" (an application of this alliance is already in progress: {workflow_id})"
         ) from err
+
+
+def assign_code(settings: Settings, application: Application) -> str:
+    """The alliance's 联盟编号 from the registry, assigned on its first application."""
+    return assign_alliance_code(
+        settings.registry_url(),
+        application.lead_unit_code(),
+        application.alliance_name,
+        local_date(datetime.now(UTC)),
+    )
 
 
 async def open_procedure(
@@ -81,7 +111,7 @@ async def open_procedure(
 ) -> WorkflowHandle:
     """9.1 as the operator and the console do it: refused while the alliance is recognised
     or its procedure runs; a new application continues the alliance's version numbers."""
-    code = application.alliance_code()
+    code = assign_code(settings, application)
     with session_scope(settings.registry_url()) as session:
         registered = session.get(Alliance, code)
         if registered is not None and registered.status not in MAY_APPLY_FROM:
@@ -126,6 +156,7 @@ UPDATE_RESULTS = {
     "submit_assessment_materials": AssessmentRecord,
     "submit_rectification_report": Rectification,
     "extend_rectification": Rectification,
+    "record_plaque_handover": PlaqueHandoverRecord,
 }
 TERM_STATUS_UPDATES = {
     "record_assessment",
@@ -181,7 +212,7 @@ async def alliances_with_incidents(client: Client) -> list[str]:
     query = 'AllianceOpenIncidents > 0 AND ExecutionStatus = "Running"'
     try:
         async for execution in client.list_workflows(query):
-            codes.append(execution.id.removeprefix("alliance-"))
+            codes.append(alliance_code_of(execution.id))
     except RPCError as err:
         raise ProcedureActionFailed(f"无法查询故障列表：{err.message} (Temporal error)") from err
     return codes

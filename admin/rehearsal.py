@@ -37,6 +37,7 @@ from domain.term import (
     ReportStatus,
     ResourceStatistics,
     Revocation,
+    RevocationGround,
     TermState,
     TermStatus,
     milestones,
@@ -55,8 +56,11 @@ class Scenario(StrEnum):
     ON_TIME = "on-time"  # every report on time, good mid-term, final passed
     LATE_REPORT = "late-report"  # the first report late: overdue notice, escalation
     RECTIFIED = "rectified"  # poor mid-term, rectification passed
-    REVOKED = "revoked"  # poor mid-term, rectification failed, status revoked
-    RENEWED = "renewed"  # excellent throughout, renewed into a second term
+    REVOKED = "revoked"  # poor mid-term, rectification failed, staff revoke on that ground
+    FINAL_FAILED = "final-failed"  # the final failed: revoked under article 12
+    FINAL_AFTER_RECHECK = "final-after-recheck"  # re-check failed, no revocation; final decides
+    RENEWED = "renewed"  # excellent throughout, renewed; the last December's report spans it
+    SECOND_ALLIANCE = "second-alliance"  # the first scenario's lead unit leads a second one
 
 
 SCENARIO_ZH = {
@@ -64,7 +68,10 @@ SCENARIO_ZH = {
     Scenario.LATE_REPORT: "逾期报送",
     Scenario.RECTIFIED: "期中较差·整改通过",
     Scenario.REVOKED: "期中较差·整改未过·取消资格",
+    Scenario.FINAL_FAILED: "期末不合格·取消资格",
+    Scenario.FINAL_AFTER_RECHECK: "整改未过·期末评估决定",
     Scenario.RENEWED: "期末通过·续期",
+    Scenario.SECOND_ALLIANCE: "同一发起单位的第二个联盟",
 }
 
 STATISTICS = ResourceStatistics(
@@ -76,6 +83,14 @@ STATISTICS = ResourceStatistics(
     standards_drafted=1,
     technology_transfers=3,
     people_trained=90,
+    platforms=2,
+    member_funds_invested_wan=720.0,
+    government_funding_wan=150.0,
+    achievements_commercialised=1,
+    commercialisation_income_wan=260.0,
+    new_products=3,
+    ip_licensed=2,
+    talents_introduced=8,
 )
 
 
@@ -88,11 +103,14 @@ class Step:
 
 
 def variant(application: Application, number: int, scenario: Scenario) -> Application:
-    """The sample under another lead-unit credit code and name, one per scenario."""
+    """The sample under another lead-unit credit code and name, one per scenario; the
+    second alliance is led by the same unit as the first (article 9.1: 联盟发起单位)."""
     copy = application.model_copy(deep=True)
     lead = copy.lead_member()
+    assert lead is not None  # a checked application names its lead unit among its members
     old_code = lead.credit_code
-    lead.credit_code = complete_code(old_code[:15] + f"{number:02d}")
+    lead_number = 1 if scenario == Scenario.SECOND_ALLIANCE else number
+    lead.credit_code = complete_code(old_code[:15] + f"{lead_number:02d}")
     for material in copy.materials:
         if material.member_credit_code == old_code:
             material.member_credit_code = lead.credit_code
@@ -100,16 +118,31 @@ def variant(application: Application, number: int, scenario: Scenario) -> Applic
     return copy
 
 
+def finished(state: TermState) -> bool:
+    """The rehearsal follows a term until it ends, or into a renewed term until the
+    reports the first one left open (the December of its last year) are accepted."""
+    if state.status in ENDED:
+        return True
+    if state.term_no == 1:
+        return False
+    carried = [state.report(year) for year in state.carried_years]
+    return all(r is not None and r.status == ReportStatus.ACCEPTED for r in carried)
+
+
 def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | None:
     """What the alliance or the bureau does next in this scenario, and when."""
-    if state.status in ENDED or state.term_no > 1:
+    if finished(state):
         return None
     candidates: list[Step] = []
-    for year in report_years(state):
+    years = report_years(state) if state.term_no == 1 else state.carried_years
+    for year in years:
         record = state.report(year)
         late = scenario == Scenario.LATE_REPORT and year == report_years(state)[0]
+        # The renewed alliance sends its last December's report after the renewal, so
+        # its reminders show on both sides of it.
+        last_december = scenario == Scenario.RENEWED and year == state.term_end.year
         if record is None or record.status == ReportStatus.DUE:
-            when = _day(report_due(year), 45 if late else -25)
+            when = _day(report_due(year), 45 if late else -4 if last_december else -25)
             candidates.append(
                 Step(
                     when,
@@ -180,7 +213,7 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                 )
             )
         elif rectification.result is None:
-            passed = scenario != Scenario.REVOKED
+            passed = scenario not in (Scenario.REVOKED, Scenario.FINAL_AFTER_RECHECK)
             candidates.append(
                 Step(
                     _day(rectification.report_submitted_at, 10),
@@ -194,23 +227,29 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
                     "市科技局整改复核：" + ("通过" if passed else "未通过"),
                 )
             )
-        elif rectification.result == RecheckResult.FAILED:
+        elif rectification.result == RecheckResult.FAILED and scenario == Scenario.REVOKED:
             candidates.append(
                 Step(
                     _day(now, 2),
                     "revoke",
                     Revocation(
-                        request_id=request_id(), actor=STAFF, reason="期中评估较差且整改未通过"
+                        request_id=request_id(),
+                        actor=STAFF,
+                        ground=RevocationGround.RECTIFICATION_FAILED,
+                        reason="期中评估较差且整改未通过",
                     ),
-                    "市科技局取消市级联盟资格",
+                    "市科技局以整改复核不合格为由取消市级联盟资格",
                 )
             )
     return min(candidates, key=lambda step: step.at, default=None)
 
 
 def _grade(scenario: Scenario, kind: AssessmentKind) -> Grade:
+    poor_midterm = (Scenario.RECTIFIED, Scenario.REVOKED, Scenario.FINAL_AFTER_RECHECK)
     if kind == AssessmentKind.MIDTERM:
-        return Grade.POOR if scenario in (Scenario.RECTIFIED, Scenario.REVOKED) else Grade.GOOD
+        return Grade.POOR if scenario in poor_midterm else Grade.GOOD
+    if scenario == Scenario.FINAL_FAILED:
+        return Grade.POOR
     return Grade.EXCELLENT if scenario == Scenario.RENEWED else Grade.PASS
 
 
@@ -225,15 +264,12 @@ async def rehearse(
     say: Callable[[str], None] = print,
 ) -> list[str]:
     """Run the scenarios side by side; returns the printed timeline lines."""
-    alliances = {
-        variant(application, n, s).alliance_code(): (variant(application, n, s), s)
-        for n, s in enumerate(scenarios, start=1)
-    }
+    variants = [variant(application, n, s) for n, s in enumerate(scenarios, start=1)]
     async with simulated_system(settings, assume_plain_years=True, say=say) as env:
-        await recognise_all(env, settings, [a for a, _ in alliances.values()])
-        await _run_terms(env, {code: s for code, (_, s) in alliances.items()})
+        codes = list(await recognise_all(env, settings, variants))  # in submission order
+        await _run_terms(env, dict(zip(codes, scenarios, strict=True)))
     url = settings.registry_url()
-    names = {code: f"演练{n}" for n, code in enumerate(alliances, start=1)}
+    names = {code: f"演练{n}" for n, code in enumerate(codes, start=1)}
     lines = timeline(url, names)
     for line in lines:
         say(line)
@@ -241,7 +277,10 @@ async def rehearse(
         for code, name in names.items():
             alliance = session.get(Alliance, code)
             status = f"{status_zh(alliance.status)} ({alliance.status})"
-            say(f"{name}: {status}, 第{alliance.term_no}个认定期 (term {alliance.term_no})")
+            say(
+                f"{name}: {status}, 第{alliance.term_no}个认定期 (term {alliance.term_no})；"
+                f"联盟编号 {code}，发起单位 {alliance.lead_unit_code}"
+            )
     return lines
 
 
@@ -255,7 +294,7 @@ async def _run_terms(env, scenarios: dict[str, Scenario]) -> None:
             state = await client.get_workflow_handle(workflow_id_for(code)).query(
                 TermWorkflow.state
             )
-            if state.status in ENDED or state.term_no > 1:
+            if finished(state):
                 continue
             step = next_step(scenario, state, now)
             if step is not None:

@@ -6,24 +6,28 @@ time-skipping server; the staff decisions of article 9 are scripted here once.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from admin.procedure_client import act, submit_application
+from admin.procedure_client import act, alliance_code_of, submit_application
 from domain.application import Application
 from domain.procedure import (
     FINAL_STAGES,
     Actor,
+    ApprovalDocument,
     DistrictReview,
     ExpertReview,
     MeetingDecision,
@@ -31,9 +35,10 @@ from domain.procedure import (
     ProcedureState,
     ReviewOutcome,
     Role,
+    Stage,
 )
 from domain.settings import Settings
-from domain.shanghai_time import SHANGHAI, local_date
+from domain.shanghai_time import SHANGHAI, at_local, local_date
 from notifications.capture_server import MailCapture
 from registry.calendar_store import load_year_file, loaded_years, seed_from_package
 from registry.database import session_scope, upgrade_schema
@@ -89,6 +94,16 @@ def meeting_decision(on: datetime, approved: bool = True) -> MeetingDecision:
         meeting_date=local_date(on),
         approved=approved,
         reasons="" if approved else "产业方向与我市规划不符",
+    )
+
+
+def approval_document(on: date, number: str = "") -> ApprovalDocument:
+    """9.5 as bureau staff record it; one document may recognise several alliances."""
+    return ApprovalDocument(
+        request_id=request_id(),
+        actor=Actor(name="钱职员", role=Role.BUREAU_STAFF),
+        document_number=number or f"鞍科批〔{on.year}〕12号",
+        document_date=on,
     )
 
 
@@ -169,32 +184,55 @@ async def recognise_all(
         say(f"{now:%Y-%m-%d %H:%M}  {text}")
 
     runs: dict[str, WorkflowHandle] = {}
+    codes: list[str] = []
     for application in applications:
         applicant = Actor(name=application.lead_unit, role=Role.APPLICANT)
-        runs[application.alliance_code()] = await submit_application(
-            client, settings, application, applicant
-        )
-        await step(f"提交申请 submitted: {application.alliance_name}")
+        handle = await submit_application(client, settings, application, applicant)
+        codes.append(alliance_code_of(handle.id))
+        runs[codes[-1]] = handle
+        await step(f"提交申请 submitted: {codes[-1]} {application.alliance_name}")
     await env.sleep(timedelta(days=2))
-    for application in applications:
-        await act(
-            client, application.alliance_code(), "district_review", recommendation(application)
-        )
+    for code, application in zip(codes, applications, strict=True):
+        await act(client, code, "district_review", recommendation(application))
     await step("县区审查推荐 district review: recommended")
     await env.sleep(timedelta(days=7))
-    for application in applications:
-        await act(client, application.alliance_code(), "expert_review", expert_review())
+    for code in codes:
+        await act(client, code, "expert_review", expert_review())
     await step("专家评审 expert review: passed (average 87.67)")
     await env.sleep(timedelta(days=5))
     now = await env.get_current_time()
-    for application in applications:
-        await act(client, application.alliance_code(), "meeting_decision", meeting_decision(now))
+    for code in codes:
+        await act(client, code, "meeting_decision", meeting_decision(now))
     await step("局长办公会 director's office meeting: approved")
-    return {code: await _until_decided(env, run) for code, run in runs.items()}
+    return {code: await _until_decided(env, run, step) for code, run in runs.items()}
 
 
-async def _until_decided(env: WorkflowEnvironment, run: WorkflowHandle) -> ProcedureState:
-    """Six-hour steps through the five-working-day notice, 60 days at the most."""
+async def latest_run_id(client: Client, workflow_id: str) -> str:
+    """The id's current run, from the raw description: no search attribute is decoded (an
+    unset Datetime one trips `describe()` on the test server)."""
+    request = DescribeWorkflowExecutionRequest(
+        namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+    )
+    described = await client.workflow_service.describe_workflow_execution(request)
+    return described.workflow_execution_info.execution.run_id
+
+
+async def until_continued(client: Client, workflow_id: str, run_id: str) -> None:
+    """Wait (real time) until the id has continued as new past `run_id`: a recognised
+    procedure, once its certificate is back, into its term. The closed run is queried
+    only then; a query reaching a run as it closes can time out on the test server."""
+    for _ in range(300):
+        if await latest_run_id(client, workflow_id) != run_id:
+            return
+        await asyncio.sleep(0.1)
+    raise SimulationStopped(f"{workflow_id} did not continue into its term")
+
+
+async def _until_decided(
+    env: WorkflowEnvironment, run: WorkflowHandle, step: Callable[[str], Awaitable[None]]
+) -> ProcedureState:
+    """Six-hour steps through the five-working-day notice, then staff record the approval
+    document at 10:00 on the first working day after it; 60 days at the most."""
     handle = env.client.get_workflow_handle_for(
         RecognitionWorkflow.run, run.id, run_id=run.result_run_id
     )
@@ -202,6 +240,17 @@ async def _until_decided(env: WorkflowEnvironment, run: WorkflowHandle) -> Proce
         state = await handle.query(RecognitionWorkflow.state)
         if state.stage in FINAL_STAGES:
             return state
+        plan = state.approval_plan
+        if state.stage == Stage.APPROVAL and plan and not state.rules.approval_numbered_by_system:
+            wait = at_local(plan.first_day, 10) - await env.get_current_time()
+            if wait > timedelta(0):
+                await env.sleep(wait)
+            document = approval_document(plan.first_day)
+            procedure_run = await latest_run_id(env.client, run.id)
+            await act(env.client, state.alliance_code, "record_approval", document)
+            await step(f"下达批复文件 approval document: {document.document_number}")
+            await until_continued(env.client, run.id, procedure_run)
+            continue
         if state.missing_calendar_year:
             raise SimulationStopped(
                 f"{state.missing_calendar_year}年节假日安排未载入，公示无法计算；"

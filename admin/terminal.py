@@ -57,7 +57,7 @@ def refusal_lines(invalid: ValidationError) -> str:
 def load_application_or_exit(path: Path) -> Application:
     """The application in `path`, or every problem in it printed and exit status 1."""
     try:
-        return load_application_file(path)
+        return load_application_file(path, get_settings().priority_sectors)
     except ApplicationInvalid as invalid:
         raise refuse(str(invalid)) from invalid
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import yaml
 from sqlmodel import select
 
-from admin.procedure_client import open_procedure
+from admin.procedure_client import alliance_code_of, open_procedure
 from bench.deadline_storm import register_alliances, storm_state
 from bench.drill_harness import (
     PASSWORD,
@@ -38,6 +38,7 @@ from domain.effects import Incident, Outbox
 from domain.notices import Purpose
 from domain.procedure import Role
 from domain.settings import PROJECT_ROOT
+from registry.alliance_codes import codes_assigned_to
 from registry.database import session_scope
 from registry.tables import Alliance
 from registry.tables import EmailMessage as EmailRow
@@ -119,7 +120,10 @@ class StaffActions:
         give_back = ["report", "review", c3, year, *staff, "--return", "--reasons", "缺佐证材料"]
         commands = [
             ("alliance-admin extend-term", ["extend-term", c0, *staff, *extend]),
-            ("alliance-admin revoke", ["revoke", c1, *staff, "--reason", "联盟已停止运行"]),
+            (
+                "alliance-admin revoke",
+                ["revoke", c1, *staff, "--ground", "dissolved", "--reason", "联盟已停止运行"],
+            ),
             ("alliance-admin report review --accept", accept),
             ("alliance-admin report review --return", give_back),
         ]
@@ -183,8 +187,8 @@ async def _sample_in_district_review(system: System) -> str:
     """The sample application submitted and waiting for its district's review, with a
     reviewer account for the console; returns the alliance code."""
     application = load_application_file(SAMPLE_APPLICATION)
-    code = application.alliance_code()
-    await open_procedure(system.client, system.settings, application)
+    handle = await open_procedure(system.client, system.settings, application)
+    code = alliance_code_of(handle.id)
     create_user(
         system.url, "reviewer", "王审查", PASSWORD, Role.DISTRICT_REVIEWER, application.district
     )
@@ -500,18 +504,17 @@ def _nul_application(system: System):
     data["alliance_name"] = "鞍山市菱镁\u0000新材料产业技术创新战略联盟"
     path = system.folder / "application-nul.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path, load_application_file(SAMPLE_APPLICATION).alliance_code()
+    return path, load_application_file(SAMPLE_APPLICATION).lead_unit_code()
 
 
 async def permanent_failures(*, say: Say = _quiet) -> PermanentFailureResult:
     """A NUL in an application is refused at the door; a notice every recipient refuses
     becomes an incident with one alert to staff, and the workflow goes on."""
     async with running_system("incident") as system:
-        path, sample_code = _nul_application(system)
+        path, lead_code = _nul_application(system)
         door = await system.starter("starter.py submit", ["submit", str(path)], 60)
-        with session_scope(system.url) as session:
-            registered = session.get(Alliance, sample_code) is not None
-        started = await system.workflow_exists(sample_code)
+        # No alliance code was assigned to its lead unit, so no row and no workflow id.
+        registered = started = bool(codes_assigned_to(system.url, lead_code))
         say(f"NUL application: exit {'0' if door.ok else 'non-zero'}")
 
         # A term whose start notice goes to the alliance alone, at an address refused 550.

@@ -16,6 +16,7 @@ from domain.procedure import (
     FINAL_STAGES,
     STAGE_ZH,
     ActionRefused,
+    ApprovalDocument,
     DistrictReview,
     ExpertReview,
     MeetingDecision,
@@ -30,6 +31,7 @@ from domain.procedure import (
     Withdrawal,
 )
 from domain.shanghai_time import local_date
+from domain.working_days import CalendarYearMissing, approval_calendar
 
 
 def _require_stage(state: ProcedureState, *stages: Stage) -> None:
@@ -71,7 +73,7 @@ def check_resubmission(state: ProcedureState, action: Resubmission) -> None:
 
 
 def _require_same_alliance(old: Application, new: Application) -> None:
-    if new.alliance_code() != old.alliance_code():
+    if new.lead_unit_code() != old.lead_unit_code():
         raise ActionRefused(
             "补正申请的发起单位必须与原申请相同（统一社会信用代码一致）",
             "a corrected application must keep the same lead unit (credit code)",
@@ -159,6 +161,50 @@ def check_objection_resolution(state: ProcedureState, action: ObjectionResolutio
         raise ActionRefused(
             f"异议{action.objection_no}已处理（{objection.status}）",
             f"objection {action.objection_no} is already {objection.status}",
+        )
+
+
+def check_approval(state: ProcedureState, action: ApprovalDocument, now: datetime) -> None:
+    """9.5: the approval document bears a working day after the notice, not one ahead."""
+    require_new_request(state.handled_requests, action.request_id)
+    _require_stage(state, Stage.APPROVAL)
+    require_role(action.actor, Role.BUREAU_STAFF)
+    if state.rules.approval_numbered_by_system:
+        raise ActionRefused(
+            "按本流程的设置，批复文件由系统在公示结束后的第一个工作日编号，无需录入",
+            "under this procedure's rules the system numbers the approval document itself",
+        )
+    require_text(action.document_number, "批复文件文号", "approval document number")
+    plan = state.approval_plan
+    if plan is None:
+        raise ActionRefused(
+            "正在读取节假日安排以核对批复日期，请稍后再试",
+            "the holiday calendar is still being read to check the date; try again shortly",
+        )
+    day, today = action.document_date, local_date(now)
+    if day > today:
+        raise ActionRefused(
+            f"批复日期{day}晚于今天（{today}），请记录已印发的批复文件",
+            f"the document date {day} is after today ({today})",
+        )
+    if day < plan.first_day:
+        raise ActionRefused(
+            f"批复日期{day}早于公示结束后的第一个工作日（{plan.first_day}），请核对",
+            f"the document date {day} is before the first working day after the notice"
+            f" ({plan.first_day})",
+        )
+    try:
+        working = approval_calendar(plan).is_workday(day)
+    except CalendarYearMissing as missing:
+        raise ActionRefused(
+            f"{missing.year}年节假日安排尚未载入，无法核对批复日期是否为工作日；请运维人员载入后重试",
+            f"the {missing.year} holiday schedule is not loaded, so the date cannot be checked;"
+            " an operator must load it, then try again",
+        ) from missing
+    if not working:
+        raise ActionRefused(
+            f"批复日期{day}是休息日或法定节假日，批复文件应在工作日印发，请核对",
+            f"the document date {day} is a weekend day or public holiday, not a working day",
         )
 
 

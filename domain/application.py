@@ -23,9 +23,22 @@ from domain.input_rules import (
     MoneyWan,
     Name,
     PersonName,
+    PlausibleDate,
     ShortText,
+    TextLine,
     at_most,
 )
+
+ARTICLE_5_SECTORS = (
+    "战略性新兴产业",
+    "传统产业改造提升",
+    "现代服务业",
+    "现代农业",
+    "民生科技产业",
+    "区域支柱产业",
+)
+"""第五条: the sectors the city builds alliances around; the default of the setting
+`priority_sectors`, from which an application's `industry_sector` is chosen."""
 
 
 class MemberKind(StrEnum):
@@ -120,14 +133,30 @@ class Material(BaseModel):
 
 
 class Application(BaseModel):
-    """联盟申请: everything the lead unit submits (articles 8 and 10)."""
+    """联盟申请: everything the lead unit submits (articles 5, 8 and 10).
+
+    The article-5 sector and the 8.1 and 8.2 records came later than the first stored
+    applications, so they default to empty here and `domain.eligibility` requires them of
+    every application submitted since.
+    """
 
     alliance_name: Name
     industry_field: Name
+    industry_sector: Name = Field(default="", description="第五条: one of the priority sectors")
     district: District
     lead_unit: Name = Field(description="发起单位 name; must be one of the members")
     members: Annotated[list[Member], at_most(MEMBERS_MAX)]
+    institute_advanced_level: FreeText = Field(
+        default="",
+        description="8.2: the university's or institute's advanced level in the joint field",
+    )
     bodies: Bodies = Bodies()
+    established_on: PlausibleDate | None = Field(
+        default=None, description="8.1: the day the alliance was formally founded"
+    )
+    establishment_basis: TextLine = Field(
+        default="", description="8.1: what founded it, e.g. 成立大会决议、联盟协议签署"
+    )
     agreement_complies: bool = Field(
         default=False, description="8.1: the agreement follows the national guidance"
     )
@@ -140,8 +169,9 @@ class Application(BaseModel):
     def lead_member(self) -> Member | None:
         return next((m for m in self.members if m.name == self.lead_unit), None)
 
-    def alliance_code(self) -> str:
-        """The alliance's stable code: its lead unit's credit code."""
+    def lead_unit_code(self) -> str:
+        """The lead unit's credit code (a unit may lead several alliances; the alliance's
+        own code, 联盟编号, is assigned by the registry)."""
         lead = self.lead_member()
         return lead.credit_code if lead else ""
 

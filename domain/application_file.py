@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from domain.application import Application, Material, MaterialKind
+from domain.application import ARTICLE_5_SECTORS, Application, Material, MaterialKind
 from domain.eligibility import ApplicationInvalid, Problem, parse_application
 from domain.input_rules import APPLICATION_FILE_MAX
 
 
-def load_application_file(path: Path) -> Application:
-    """The application in a `.yaml`, `.yml` or `.json` file; ApplicationInvalid if not."""
+def load_application_file(path: Path, sectors: Collection[str] = ARTICLE_5_SECTORS) -> Application:
+    """The application in a `.yaml`, `.yml` or `.json` file; ApplicationInvalid if not.
+
+    `sectors`: the city's priority sectors (the setting `priority_sectors`).
+    """
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
         raise _file_problem(
@@ -52,7 +56,7 @@ def load_application_file(path: Path) -> Application:
             f"the top level of '{path.name}' must be the application's fields "
             f"(alliance_name, members, ...), not a {type(data).__name__}",
         )
-    return parse_application(data)
+    return parse_application(data, sectors)
 
 
 def material_from_file(kind: MaterialKind, path: Path, member_credit_code: str = "") -> Material:

@@ -19,10 +19,13 @@ class CertificateRequest(BaseModel):
     district_name: str
     recognised_on: date
     term: int = 1
+    approval_document_number: str | None = None  # staff recorded it; None: from the counter
 
 
-def first_certificate(procedure: ProcedureState, recognised_on: date) -> CertificateRequest:
-    """9.5: the certificate of a just-recognised alliance."""
+def first_certificate(
+    procedure: ProcedureState, recognised_on: date, approval_document_number: str | None = None
+) -> CertificateRequest:
+    """9.5: the certificate of a just-recognised alliance, dated by its approval document."""
     app = procedure.application
     return CertificateRequest(
         alliance_code=procedure.alliance_code,
@@ -31,6 +34,7 @@ def first_certificate(procedure: ProcedureState, recognised_on: date) -> Certifi
         members=[m.name for m in app.members],
         district_name=DISTRICT_ZH[app.district],
         recognised_on=recognised_on,
+        approval_document_number=approval_document_number,
     )
 
 

@@ -1,4 +1,4 @@
-"""Eligibility at submission (articles 2, 8 and 10): every problem reported at once.
+"""Eligibility at submission (articles 2, 5, 8 and 10): every problem reported at once.
 
 Each problem names the field it concerns (`members[2].credit_code`) and says in Chinese
 and English what the applicant must change, naming the member or material concerned.
@@ -7,13 +7,15 @@ and English what the applicant must change, naming the member or material concer
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from domain.application import (
+    ARTICLE_5_SECTORS,
     MATERIAL_KIND_ZH,
     MEMBER_KIND_ZH,
     Application,
@@ -37,6 +39,7 @@ from domain.input_rules import (
     payload_size,
     shortened,
 )
+from domain.shanghai_time import SHANGHAI
 
 
 class Problem(BaseModel):
@@ -59,8 +62,23 @@ class ApplicationInvalid(Exception):
 
 
 def check_application(app: Application) -> list[Problem]:
-    """Every violated condition of articles 2, 8 and 10, in document order."""
+    """Every violated condition of articles 2, 8 and 10, in document order.
+
+    Workflows re-run this on the applications they hold, some of them stored before the
+    article-5 sector and the 8.1 and 8.2 records were asked (and replayed from saved
+    histories), so it asks nothing of those: `check_new_application` does.
+    """
     return sorted(_check(_Parts.of(app)), key=_document_order)
+
+
+def check_new_application(app: Application, sectors: Collection[str], today: date) -> list[Problem]:
+    """`check_application`, and what an application submitted now must also record.
+
+    Its sector is one of the city's priority `sectors` (article 5, a setting); it says on
+    what day (not after `today`) and on what basis the alliance was formally founded (8.1),
+    and the university's or research institute's advanced level in the joint field (8.2).
+    """
+    return sorted(_check_new(_Parts.of(app), sectors, today), key=_document_order)
 
 
 def early_results_priority(app: Application) -> int:
@@ -68,23 +86,30 @@ def early_results_priority(app: Application) -> int:
     return 1 if app.early_results.strip() else 0
 
 
-def parse_application(data: dict[str, Any]) -> Application:
+def parse_application(
+    data: dict[str, Any],
+    sectors: Collection[str] = ARTICLE_5_SECTORS,
+    today: date | None = None,
+) -> Application:
     """The application in `data`, or ApplicationInvalid listing all type and rule problems.
 
-    Past APPLICATION_FILE_MAX the size is the only problem reported: looking at each
-    field of something that large is itself the risk the limit guards against.
+    `sectors` is the city's list of priority sectors (the setting `priority_sectors`);
+    `today` defaults to the day in Shanghai. Past APPLICATION_FILE_MAX the size is the
+    only problem reported: looking at each field of something that large is itself the
+    risk the limit guards against.
     """
     size = payload_size(data, stop_after=APPLICATION_FILE_MAX)
     if size > APPLICATION_FILE_MAX:
         raise ApplicationInvalid([_too_large(data)])
     too_large = [_too_large(data)] if size > APPLICATION_PAYLOAD_MAX else []
+    today = today or datetime.now(SHANGHAI).date()
     try:
         app = Application.model_validate(data)
     except ValidationError as error:
-        rules = _check(_Parts.salvage(data)) if isinstance(data, dict) else ()
+        rules = _check_new(_Parts.salvage(data), sectors, today) if isinstance(data, dict) else ()
         problems = [*too_large, *_type_problems(error), *rules]
         raise ApplicationInvalid(sorted(problems, key=_document_order)) from None
-    if problems := [*too_large, *check_application(app)]:
+    if problems := [*too_large, *check_new_application(app, sectors, today)]:
         raise ApplicationInvalid(problems)
     return app
 
@@ -136,8 +161,12 @@ class _Parts:
 
     alliance_name: str | None
     industry_field: str | None
+    industry_sector: str | None
     lead_unit: str | None
+    institute_advanced_level: str | None
     bodies: Bodies | None
+    established_on: date | None
+    establishment_basis: str | None
     agreement_complies: bool | None
     innovation_goals: str | None
     funding: Funding | None
@@ -145,6 +174,8 @@ class _Parts:
     contacts: dict[int, Contact]
     materials: dict[int, Material]
     complete_lists: set[str]
+    # a valid founding date may be absent, so `None` alone cannot say it was not given
+    established_on_missing: bool
 
     @classmethod
     def of(cls, app: Application) -> _Parts:
@@ -154,6 +185,7 @@ class _Parts:
             contacts=dict(enumerate(app.contacts)),
             materials=dict(enumerate(app.materials)),
             complete_lists=set(_LISTS),
+            established_on_missing=app.established_on is None,
         )
 
     @classmethod
@@ -164,14 +196,19 @@ class _Parts:
         return cls(
             **fields,
             complete_lists={name for name, (_, whole) in lists.items() if whole},
+            established_on_missing=_given("established_on", data) is None,
         )
 
 
 _SCALARS = (
     "alliance_name",
     "industry_field",
+    "industry_sector",
     "lead_unit",
+    "institute_advanced_level",
     "bodies",
+    "established_on",
+    "establishment_basis",
     "agreement_complies",
     "innovation_goals",
     "funding",
@@ -267,6 +304,66 @@ def _check(parts: _Parts) -> Iterator[Problem]:
             )
     if members_whole and "materials" in parts.complete_lists:
         yield from _check_materials(parts.materials, list(parts.members.values()))
+
+
+def _check_new(parts: _Parts, sectors: Collection[str], today: date) -> Iterator[Problem]:
+    """Every condition, and what a new application records of articles 5, 8.1 and 8.2."""
+    yield from _check(parts)
+    if parts.industry_sector is not None:
+        yield from _check_sector(parts.industry_sector, sectors)
+    yield from _check_founding(parts, today)
+    if parts.institute_advanced_level is not None and not parts.institute_advanced_level.strip():
+        yield Problem(
+            field="institute_advanced_level",
+            zh="未说明大学或科研机构在合作的技术领域具有的先进水平（第八条第2项）",
+            en="there is no statement of the university's or research institute's advanced "
+            "level in the joint technical field (article 8.2)",
+        )
+
+
+def _check_sector(sector: str, sectors: Collection[str]) -> Iterator[Problem]:
+    """Article 5: the alliance serves one of the city's priority sectors."""
+    choices_zh = f"；可选：{'、'.join(sectors)}"
+    choices_en = f"; choose one of: {', '.join(sectors)}"
+    if not sector.strip():
+        yield Problem(
+            field="industry_sector",
+            zh=f"未选择联盟所属的本市重点产业（第五条）{choices_zh}",
+            en=f"the city's priority sector the alliance serves is missing (article 5){choices_en}",
+        )
+    elif sector not in sectors:
+        shown = shortened(sector)
+        yield Problem(
+            field="industry_sector",
+            zh=f"“{shown}”不是本市确定的重点产业（第五条）{choices_zh}",
+            en=f"'{shown}' is not one of the city's priority sectors (article 5){choices_en}",
+        )
+
+
+def _check_founding(parts: _Parts, today: date) -> Iterator[Problem]:
+    """Article 8.1: the alliance is already formally founded, on a stated day and basis."""
+    if parts.established_on_missing:
+        yield Problem(
+            field="established_on",
+            zh="未填写联盟正式成立的日期（第八条第1项：联盟应已正式成立）",
+            en="the date the alliance was formally founded is missing "
+            "(article 8.1: the alliance must already be founded)",
+        )
+    elif parts.established_on is not None and parts.established_on > today:
+        yield Problem(
+            field="established_on",
+            zh=f"联盟成立日期{parts.established_on}晚于今天（{today}）；"
+            "申报时联盟应已正式成立（第八条第1项）",
+            en=f"the founding date {parts.established_on} is after today ({today}); "
+            "an alliance applies once it is founded (article 8.1)",
+        )
+    if parts.establishment_basis is not None and not parts.establishment_basis.strip():
+        yield Problem(
+            field="establishment_basis",
+            zh="未填写联盟正式成立的依据，如成立大会决议、联盟协议签署（第八条第1项）",
+            en="the basis of the founding is missing, e.g. the founding meeting's resolution "
+            "or the signing of the alliance agreement (article 8.1)",
+        )
 
 
 def _member_label(i: int, member: Member) -> tuple[str, str]:
@@ -497,9 +594,11 @@ def _check_materials(materials: dict[int, Material], members: list[Member]) -> I
 _FIELD_ZH = {
     "alliance_name": "联盟名称",
     "industry_field": "产业领域",
+    "industry_sector": "所属重点产业（第五条）",
     "district": "所属县（市）区或开发区",
     "lead_unit": "发起单位",
     "members": "联盟成员",
+    "institute_advanced_level": "大学或科研机构的先进水平说明",
     "name": "名称",
     "kind": "类型",
     "credit_code": "统一社会信用代码",
@@ -511,6 +610,8 @@ _FIELD_ZH = {
     "advisory": "咨询机构",
     "responsible_person": "责任人",
     "full_time": "专职化",
+    "established_on": "联盟成立日期",
+    "establishment_basis": "联盟成立依据",
     "agreement_complies": "联盟协议符合规定的声明",
     "innovation_goals": "技术创新目标",
     "funding": "经费",
@@ -539,6 +640,10 @@ _TYPE_ZH = {
     "int_parsing": "应为整数",
     "bool_type": "应为 true 或 false",
     "bool_parsing": "应为 true 或 false",
+    "date_type": "应为日期，如 2024-03-18",
+    "date_parsing": "应为日期，如 2024-03-18",
+    "date_from_datetime_parsing": "应为日期，如 2024-03-18",
+    "date_from_datetime_inexact": "应为日期，如 2024-03-18",
     "list_type": "应为列表",
     "model_type": "应为一组字段",
     "model_attributes_type": "应为一组字段",

@@ -43,8 +43,7 @@ class Purpose(StrEnum):
     ASSESSMENT_OVERDUE = "assessment_overdue"
     ASSESSMENT_RESULT_OVERDUE = "assessment_result_overdue"  # to bureau staff
     ASSESSMENT_RESULT = "assessment_result"
-    WARNING = "warning"  # 告诫
-    RECTIFICATION_NOTICE = "rectification_notice"  # 限期整改通知
+    RECTIFICATION_NOTICE = "rectification_notice"  # 告诫及限期整改通知 (article 12)
     RECTIFICATION_REMINDER = "rectification_reminder"
     RECTIFICATION_OVERDUE = "rectification_overdue"
     RECTIFICATION_RESULT = "rectification_result"
@@ -86,8 +85,7 @@ PURPOSE_ZH = {
     Purpose.ASSESSMENT_OVERDUE: "考核评估材料逾期",
     Purpose.ASSESSMENT_RESULT_OVERDUE: "考核评估结果待录入",
     Purpose.ASSESSMENT_RESULT: "考核评估结果通知",
-    Purpose.WARNING: "告诫通知",
-    Purpose.RECTIFICATION_NOTICE: "限期整改通知",
+    Purpose.RECTIFICATION_NOTICE: "告诫及限期整改通知",
     Purpose.RECTIFICATION_REMINDER: "整改期限提醒",
     Purpose.RECTIFICATION_OVERDUE: "整改逾期通知",
     Purpose.RECTIFICATION_RESULT: "整改复核结果",

@@ -36,6 +36,7 @@ class Stage(StrEnum):
     EXPERT_REVIEW = "expert_review"  # 专家评审 (9.3)
     DIRECTOR_MEETING = "director_meeting"  # 局长办公会 (9.4)
     PUBLIC_NOTICE = "public_notice"  # 公示 (9.4)
+    APPROVAL = "approval"  # 下达批复文件 (9.5), after the notice and its objections
     RECOGNISED = "recognised"  # 予以认定 (9.5)
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
@@ -47,6 +48,7 @@ STAGE_ZH = {
     Stage.EXPERT_REVIEW: "专家评审",
     Stage.DIRECTOR_MEETING: "局长办公会审议",
     Stage.PUBLIC_NOTICE: "公示",
+    Stage.APPROVAL: "下达批复文件",
     Stage.RECOGNISED: "已认定",
     Stage.REJECTED: "未予认定",
     Stage.WITHDRAWN: "已撤回",
@@ -100,6 +102,7 @@ STAGE_ACTORS: dict[Stage, frozenset[Role]] = {
     Stage.EXPERT_REVIEW: frozenset({Role.EXPERT_ORGANISER}),
     Stage.DIRECTOR_MEETING: frozenset({Role.DIRECTOR_CLERK, Role.BUREAU_STAFF}),
     Stage.PUBLIC_NOTICE: frozenset({Role.BUREAU_STAFF}),
+    Stage.APPROVAL: frozenset({Role.BUREAU_STAFF}),
 }
 
 
@@ -199,6 +202,15 @@ class ObjectionResolution(BaseModel):
     reason: FreeText
 
 
+class ApprovalDocument(BaseModel):
+    """9.5 批复文件: the bureau's approval document, recorded by staff once it is issued."""
+
+    request_id: ShortText
+    actor: Actor
+    document_number: ShortText = Field(description="批复文件文号, e.g. 鞍科批〔2026〕7号")
+    document_date: PlausibleDate = Field(description="成文日期: a working day, the recognition")
+
+
 class Withdrawal(BaseModel):
     request_id: ShortText
     actor: Actor
@@ -241,6 +253,17 @@ class Objection(BaseModel):
     resolution: str = ""
 
 
+class ApprovalPlan(BaseModel):
+    """What the holiday calendar says about the days an approval document may bear, read
+    once on entering the stage so that a date is checked without I/O (see
+    `domain.working_days.approval_calendar`)."""
+
+    first_day: date  # the first working day after the notice ended
+    numbering_day: date  # the system numbers the document on this day, when the rules say so
+    loaded_years: list[int]  # the holiday years the exceptions below cover
+    exceptions: dict[date, bool] = {}  # weekday holiday → False, make-up working day → True
+
+
 class Recognition(BaseModel):
     approval_document_number: str  # 批复文件文号
     certificate_serial: str  # 证书编号
@@ -279,6 +302,7 @@ class ProcedureState(BaseModel):
     objections: list[Objection] = []
     missing_calendar_year: int | None = None  # a step waits until this holiday year is loaded
     calendar_alerts: int = 0
+    approval_plan: ApprovalPlan | None = None  # read from the calendar on entering APPROVAL
     recognition: Recognition | None = None
     handled_requests: list[str] = []
     stage_visit: int = 0  # counts stage entries, so a stage entered twice is told apart

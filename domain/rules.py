@@ -22,6 +22,17 @@ class ProcedureRules(BaseModel):
     objection_resolution_days: int = Field(
         5, ge=1, description="working days to resolve objections once the notice has ended"
     )
+    approval_days: int = Field(
+        5,
+        ge=1,
+        description="working days for staff to record the approval document (9.5) once the"
+        " notice and its objections are done",
+    )
+    approval_numbered_by_system: bool = Field(
+        False,
+        description="the system numbers the approval document itself, from its counter, at"
+        " 09:00 on the first working day after the notice, instead of staff recording it",
+    )
     reminder_working_days_before: int = Field(
         2, ge=0, description="reminder to whoever must act, this many working days before the limit"
     )

@@ -12,8 +12,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.application import ARTICLE_5_SECTORS
 from domain.districts import District
 from domain.effects import EffectRules
+from domain.input_rules import Name
 from domain.rules import ProcedureRules
 from domain.term_rules import TermRules
 
@@ -67,6 +69,11 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(5, ge=1, description="per user name and address")
     objections_per_hour: int = Field(5, ge=1, description="public objection forms per address")
     upload_max_mb: int = Field(20, ge=1, description="largest article-10 material accepted")
+    priority_sectors: list[Name] = Field(
+        list(ARTICLE_5_SECTORS),
+        min_length=1,
+        description="第五条: the priority sectors an application's industry_sector is one of",
+    )
 
     rules: ProcedureRules = ProcedureRules()
     term_rules: TermRules = TermRules()

@@ -18,15 +18,15 @@ from domain.districts import District
 from domain.input_rules import (
     CONTACTS_MAX,
     MEMBERS_MAX,
-    Count,
     FreeText,
-    MoneyWan,
+    PersonName,
     PlausibleDate,
     ShortText,
     Year,
     at_most,
 )
 from domain.procedure import Actor, ProcedureState, Recognition
+from domain.report_statistics import ResourceStatistics  # 创新资源统计 (article 11)
 from domain.shanghai_time import at_local, end_of_day, local_date, start_of_day
 from domain.term_rules import TermRules
 
@@ -72,6 +72,38 @@ TERM_STATUS_ZH = {
 ENDED = frozenset({TermStatus.REVOKED, TermStatus.EXPIRED, TermStatus.WITHDRAWN})
 
 
+class RevocationGround(StrEnum):
+    """Why a status is revoked. Article 12 names one ground only (a failed final); the
+    others are the bureau's own decisions and cite no article of the regulation."""
+
+    FINAL_FAILED = "final_failed"  # 期末综合评估不合格 (article 12)
+    RECTIFICATION_FAILED = "rectification_failed"  # 整改复核不合格
+    DISSOLVED = "dissolved"  # 联盟解散或自愿放弃
+    FALSIFIED = "falsified"  # 申报材料弄虚作假
+    OTHER = "other"  # 其他: staff type the legal basis
+
+
+REVOCATION_GROUND_ZH = {
+    RevocationGround.FINAL_FAILED: "期末综合评估不合格",
+    RevocationGround.RECTIFICATION_FAILED: "整改复核不合格",
+    RevocationGround.DISSOLVED: "联盟解散或自愿放弃",
+    RevocationGround.FALSIFIED: "申报材料弄虚作假",
+    RevocationGround.OTHER: "其他",
+}
+
+REVOCATION_GROUND_EN = {
+    RevocationGround.FINAL_FAILED: "failed the final assessment",
+    RevocationGround.RECTIFICATION_FAILED: "failed the rectification re-check",
+    RevocationGround.DISSOLVED: "dissolved or gave up the status",
+    RevocationGround.FALSIFIED: "falsified application materials",
+    RevocationGround.OTHER: "other",
+}
+
+
+# What staff choose from when they revoke; a failed final revokes with its own result.
+STAFF_REVOCATION_GROUNDS = [g for g in RevocationGround if g != RevocationGround.FINAL_FAILED]
+
+
 class AssessmentKind(StrEnum):
     MIDTERM = "midterm"  # 第3年期中考核评估
     FINAL = "final"  # 第5年期末（期满运行综合）评估
@@ -88,20 +120,6 @@ class Grade(StrEnum):
 
 
 GRADE_ZH = {Grade.EXCELLENT: "优秀", Grade.GOOD: "良好", Grade.PASS: "合格", Grade.POOR: "较差"}
-
-
-class ResourceStatistics(BaseModel):
-    """联盟年度创新资源统计 (article 11). Each figure must be a plausible count or amount
-    (`domain.input_rules`), so a wrong one is refused, naming it, before it is sent."""
-
-    rd_spending_wan: MoneyWan  # 研发投入（万元）
-    researchers: Count  # 研发人员（人）
-    joint_projects: Count  # 联合攻关项目（项）
-    patents_applied: Count  # 申请专利（件）
-    patents_granted: Count  # 授权专利（件）
-    standards_drafted: Count  # 制定标准（项）
-    technology_transfers: Count  # 技术转移（项）
-    people_trained: Count  # 培养人才（人）
 
 
 # ---- actions (Temporal updates; request_id is the update id)
@@ -162,7 +180,9 @@ class RectificationExtension(BaseModel):
 class Revocation(BaseModel):
     request_id: ShortText
     actor: Actor
+    ground: RevocationGround
     reason: FreeText
+    legal_basis: ShortText = ""  # required for RevocationGround.OTHER, typed by staff
 
 
 class TermExtension(BaseModel):
@@ -170,6 +190,21 @@ class TermExtension(BaseModel):
     actor: Actor
     until: PlausibleDate
     reason: FreeText
+
+
+class PlaqueHandover(BaseModel):
+    """9.5 牌匾: staff record the day the plaque was handed over and who received it."""
+
+    request_id: ShortText
+    actor: Actor
+    handed_over_on: PlausibleDate
+    received_by: PersonName
+
+
+class PlaqueHandoverRecord(BaseModel):
+    handed_over_on: date
+    received_by: str
+    recorded_by: str
 
 
 class MembershipChange(BaseModel):
@@ -209,6 +244,7 @@ class AssessmentRecord(BaseModel):
 class Rectification(BaseModel):
     due: datetime
     extended: bool = False
+    extensions: int = 0  # deadline extensions granted (bounded by the rules)
     report_submitted_at: datetime | None = None
     report: str = ""
     result: RecheckResult | None = None
@@ -236,6 +272,9 @@ class TermState(BaseModel):
     renewal: Recognition | None = None  # set when the final assessment passed
     carried_years: list[int] = []  # reports of the previous term still outstanding
     extended_until: date | None = None
+    plaque_handed_over: PlaqueHandoverRecord | None = None  # this term's plaque (9.5)
+    term_extensions: int = 0  # extensions of this term's validity granted (bounded by the rules)
+    revocation_ground: RevocationGround | None = None
     done: list[str] = []  # milestone keys already handled
     handled_requests: list[str] = []
     events_recorded: int = 0
@@ -249,6 +288,9 @@ class TermState(BaseModel):
 
     def recipient_emails(self) -> list[str]:
         return [c.email for c in self.contacts]
+
+    def lead_unit_code(self) -> str:
+        return next((m.credit_code for m in self.members if m.name == self.lead_unit), "")
 
     def ends_at(self) -> datetime:
         """The instant the term (or its staff extension) runs out."""
@@ -280,38 +322,33 @@ def term_end_for(start: date) -> date:
     return add_years(start, TERM_YEARS) - timedelta(days=1)
 
 
-def current_term(recognised_on: date, today: date) -> tuple[int, date]:
-    """Which term an alliance recognised on `recognised_on` is in today, and its start.
-
-    Article 13 imports: a provincial alliance counts as municipal from its original
-    recognition; its terms follow on from that date, five years each.
-    """
-    number = 1
-    while add_years(recognised_on, TERM_YEARS * number) <= today:
-        number += 1
-    return number, add_years(recognised_on, TERM_YEARS * (number - 1))
-
-
 def report_due(year: int) -> datetime:
     """Article 11: the report of `year` is due before the end of December."""
     return end_of_day(date(year, 12, 31))
 
 
 def report_years(state: TermState) -> list[int]:
-    """The years whose December-31 deadline falls inside this term and is still tracked,
-    plus reports the previous term left outstanding (they keep being chased).
+    """The years whose December report this term asks for, plus reports the previous term
+    left outstanding (they keep being chased).
 
-    A first term recognised late in a year (on or after `late_recognition_month_day`) owes
-    no report for that year; a renewed term always owes its first December.
+    Article 11's reports follow the alliance's recognised life, not the five-year blocks:
+    a term asks for every December from its first to the December of the year it ends,
+    even when that December falls after the last day of the term, so the reminders for it
+    go out on their usual days whether or not the term is renewed in between. A renewed
+    term therefore starts with the year after (the previous term asked for the year of
+    the renewal), and a term that ends without renewal owes nothing after its end (an
+    ended term has no milestones). A first term recognised late in a year (on or after
+    `late_recognition_month_day`) owes no report that year.
     """
-    first = state.term_start.year
+    start = state.term_start
+    first = start.year
     month, day = (int(x) for x in state.rules.late_recognition_month_day.split("-"))
-    if state.term_no == 1 and state.term_start >= date(first, month, day):
+    if state.term_no == 1 and start >= date(first, month, day):
         first += 1
+    if state.term_no > 1 and start != date(start.year, 1, 1):
+        first += 1  # the previous term, which ended this year, asked for this December
     owed = [
-        y
-        for y in range(first, state.term_end.year + 1)
-        if report_due(y) <= end_of_day(state.term_end) and report_due(y) >= state.tracking_from
+        y for y in range(first, state.term_end.year + 1) if report_due(y) >= state.tracking_from
     ]
     return sorted({*state.carried_years, *owed})
 
@@ -498,7 +535,7 @@ def _rectification_milestones(state: TermState) -> list[Milestone]:
         or rectification.report_submitted_at is not None
     ):
         return []
-    tag = "extended" if rectification.extended else "first"
+    tag = _rectification_tag(rectification)
     found = [
         Milestone(
             key=f"rectification:{tag}:reminder:{days}",
@@ -520,13 +557,49 @@ def _rectification_milestones(state: TermState) -> list[Milestone]:
     return found
 
 
+def _rectification_tag(rectification: Rectification) -> str:
+    """Names the deadline in milestone keys: first, extended, extended2, ..."""
+    if not rectification.extended:
+        return "first"
+    return "extended" if rectification.extensions <= 1 else f"extended{rectification.extensions}"
+
+
 def skip_past(state: TermState, now: datetime) -> None:
-    """Mark milestones already behind `now` as handled without acting on them.
+    """Mark the reminders and deadlines already behind `now` as handled without acting.
 
     Used when a term is imported part-way (article 13): past deadlines are not replayed
-    as emails; what is still ahead is scheduled as usual.
+    as emails; what is still ahead is scheduled as usual. Nothing owed is dropped: an
+    assessment not held yet opens at once (`opens_after_import`), and the term's ending
+    and end still take effect.
     """
-    state.done = [*state.done, *(m.key for m in milestones(state) if m.at < now)]
+    kept = {MilestoneKind.ASSESSMENT_OPEN, MilestoneKind.TERM_ENDING, MilestoneKind.TERM_END}
+    behind = [m for m in milestones(state) if m.at < now]
+    state.done = [
+        *state.done,
+        *(
+            m.key
+            for m in behind
+            if m.kind not in kept
+            or (m.assessment is not None and opens_after_import(state, m.assessment, now) is None)
+        ),
+    ]
+
+
+def opens_after_import(state: TermState, kind: AssessmentKind, now: datetime) -> datetime | None:
+    """When an assessment of a term imported at `now` opens: on its usual day, or at `now`
+    when that day is already behind. None when it was held before the import, and for a
+    mid-term whose final is due too: the final, held at once, judges the whole term."""
+    if state.assessment(kind) is not None:
+        return None
+    if kind == AssessmentKind.MIDTERM and assessment_opens(state, AssessmentKind.FINAL) < now:
+        return None
+    return max(assessment_opens(state, kind), now)
+
+
+def first_report_year(state: TermState) -> int:
+    """The first year whose annual report this term owes (`report_years`); the year after
+    the term when it owes none. Reports due before the import (tracking_from) are not owed."""
+    return min(report_years(state), default=state.term_end.year + 1)
 
 
 def next_term(state: TermState) -> TermState:
@@ -548,6 +621,8 @@ def next_term(state: TermState) -> TermState:
             "rectification": None,
             "renewal": None,
             "extended_until": None,
+            "plaque_handed_over": None,  # the renewed certificate comes with a new plaque
+            "term_extensions": 0,
             "done": [],
             "next_deadline": None,
         }

@@ -12,6 +12,7 @@ from domain.application import Application, Bodies, Body, Funding
 from domain.checks import require_new_request, require_role, require_text
 from domain.eligibility import check_application
 from domain.procedure import ActionRefused, Role, Withdrawal
+from domain.report_statistics import FIGURES, missing_figures, shown, unsupported_amounts
 from domain.shanghai_time import local_date
 from domain.term import (
     ASSESSMENT_ZH,
@@ -24,14 +25,18 @@ from domain.term import (
     AssessmentMaterials,
     AssessmentResult,
     MembershipChange,
+    PlaqueHandover,
+    RecheckResult,
     RectificationExtension,
     RectificationRecheck,
     RectificationReport,
     ReportStatus,
     Revocation,
+    RevocationGround,
     TermExtension,
     TermState,
     TermStatus,
+    add_months,
     assessment_opens,
     report_years,
 )
@@ -55,6 +60,7 @@ def _start(state: TermState, request_id: str, actor, roles) -> None:
 
 
 def check_report_submission(state: TermState, action: AnnualReportSubmission) -> None:
+    """Article 11: the summary, next year's plan and every figure of the statistics."""
     _start(state, action.request_id, action.actor, ALLIANCE)
     if action.year not in report_years(state):
         owed = "、".join(str(y) for y in report_years(state)) or "无"
@@ -71,10 +77,19 @@ def check_report_submission(state: TermState, action: AnnualReportSubmission) ->
     require_text(action.summary, "当年度技术创新活动总结", "activity summary")
     require_text(action.next_year_plan, "下一年度技术创新活动计划", "next year's plan")
     stats = action.statistics
-    if stats.researchers == 0 and stats.rd_spending_wan > 0:
+    if absent := missing_figures(stats):
         raise ActionRefused(
-            "有研发投入但研发人员数为0，请核对创新资源统计",
-            "R&D spending is reported with no researchers; check the statistics",
+            "创新资源统计缺少" + "、".join(FIGURES[f].title_zh for f in absent) + "，请补填",
+            "the statistics lack " + ", ".join(FIGURES[f].title_en for f in absent),
+        )
+    if unsupported := unsupported_amounts(stats):
+        amount, count = unsupported[0]
+        given, of = FIGURES[amount], FIGURES[count]
+        value = shown(getattr(stats, amount))
+        raise ActionRefused(
+            f"填报了{given.label_zh}{value}{given.unit_zh}，但{of.title_zh}为0，请核对创新资源统计",
+            f"{given.label_en} of {value} ({given.unit_en}) is reported with"
+            f" {of.label_en.lower()} at 0; check the statistics",
         )
 
 
@@ -117,7 +132,13 @@ def check_assessment_result(state: TermState, action: AssessmentResult, now: dat
     record = state.assessment(action.kind)
     if record is not None and record.grade is not None:
         raise ActionRefused(f"{name}结果已记录", f"the {action.kind.value} result is recorded")
-    if action.kind == AssessmentKind.FINAL and state.status == TermStatus.RECTIFICATION:
+    rectifying = state.rectification is not None and state.rectification.result is None
+    if (
+        action.kind == AssessmentKind.FINAL
+        and state.status == TermStatus.RECTIFICATION
+        and (rectifying)
+    ):
+        # Once the re-check is done (even failed), the final is recordable and decides.
         raise ActionRefused(
             "联盟仍在限期整改中，整改复核后才能记录期末评估结果",
             "the alliance is rectifying; re-check the rectification first",
@@ -157,17 +178,40 @@ def check_rectification_extension(state: TermState, action: RectificationExtensi
     rectification = state.rectification
     if state.status != TermStatus.RECTIFICATION or rectification is None:
         raise ActionRefused("该联盟不在整改期", "the alliance is not rectifying")
-    if rectification.extended:
+    rules = state.rules
+    if rectification.extensions >= rules.rectification_extensions_max:
+        allowed = rules.rectification_extensions_max
         raise ActionRefused(
-            "整改期限只能延长一次", "the rectification deadline may be extended once"
+            f"整改期限最多可延长{allowed}次，已延长{rectification.extensions}次",
+            f"the rectification deadline may be extended {allowed} time(s);"
+            f" it was extended {rectification.extensions}",
         )
-    if not 1 <= action.days <= 365:
-        raise ActionRefused("延长天数应在1至365天之间", "extend by 1 to 365 days")
+    if rectification.result is None and rectification.report_submitted_at is not None:
+        raise ActionRefused("整改报告已提交，请先复核", "the rectification report awaits re-check")
+    longest = rules.rectification_extension_max_days
+    if not 1 <= action.days <= longest:
+        raise ActionRefused(f"延长天数应在1至{longest}天之间", f"extend by 1 to {longest} days")
     require_text(action.reason, "延期理由", "reason")
 
 
 def check_revocation(state: TermState, action: Revocation) -> None:
+    """Staff revoke on one ground from the fixed list; article 12's own ground (a failed
+    final) is recorded with the final's result, and a failed re-check must have happened."""
     _start(state, action.request_id, action.actor, STAFF)
+    if action.ground == RevocationGround.FINAL_FAILED:
+        raise ActionRefused(
+            "期末综合评估不合格的，记录期末评估结果（较差）即取消资格，无需另行取消",
+            "a failed final revokes the status when its result is recorded",
+        )
+    if action.ground == RevocationGround.RECTIFICATION_FAILED and (
+        state.rectification is None or state.rectification.result != RecheckResult.FAILED
+    ):
+        raise ActionRefused(
+            "没有整改复核不合格的记录，不能以此理由取消资格",
+            "no failed rectification re-check is on record",
+        )
+    if action.ground == RevocationGround.OTHER:
+        require_text(action.legal_basis, "取消资格的依据", "legal basis")
     require_text(action.reason, "取消资格的理由", "reason")
 
 
@@ -179,6 +223,20 @@ def check_term_extension(state: TermState, action: TermExtension, now: datetime)
     _start(state, action.request_id, action.actor, STAFF)
     if state.renewal is not None:
         raise ActionRefused("期末评估已通过，无需延期", "the final assessment passed; no extension")
+    rules = state.rules
+    if state.term_extensions >= rules.term_extensions_max:
+        raise ActionRefused(
+            f"有效期最多可延长{rules.term_extensions_max}次，已延长{state.term_extensions}次",
+            f"the validity may be extended {rules.term_extensions_max} time(s);"
+            f" it was extended {state.term_extensions}",
+        )
+    latest = add_months(state.term_end, rules.term_extension_max_months)
+    if action.until > latest:
+        raise ActionRefused(
+            f"有效期最多延长{rules.term_extension_max_months}个月，至{latest}",
+            f"the validity may be extended by {rules.term_extension_max_months} months,"
+            f" to {latest} at the latest",
+        )
     current = state.extended_until or state.term_end
     if action.until <= current:
         raise ActionRefused(
@@ -188,6 +246,30 @@ def check_term_extension(state: TermState, action: TermExtension, now: datetime)
     if action.until <= local_date(now):
         raise ActionRefused("延期日期须晚于今天", "the extension must end after today")
     require_text(action.reason, "延期理由", "reason")
+
+
+def check_plaque_handover(state: TermState, action: PlaqueHandover, now: datetime) -> None:
+    """9.5: the plaque is handed over once, between recognition and today."""
+    _start(state, action.request_id, action.actor, STAFF)
+    handed = state.plaque_handed_over
+    if handed is not None:
+        raise ActionRefused(
+            f"牌匾已于{handed.handed_over_on}交付{handed.received_by}，不能重复登记",
+            f"the plaque was already handed over on {handed.handed_over_on}"
+            f" to {handed.received_by}",
+        )
+    day, today = action.handed_over_on, local_date(now)
+    if day > today:
+        raise ActionRefused(
+            f"交付日期{day}晚于今天（{today}），请登记已交付的牌匾",
+            f"the handover date {day} is after today ({today})",
+        )
+    if day < state.term_start:
+        raise ActionRefused(
+            f"交付日期{day}早于认定日期（{state.term_start}），请核对",
+            f"the handover date {day} is before the recognition ({state.term_start})",
+        )
+    require_text(action.received_by, "接收人姓名", "the name of who received it")
 
 
 def check_membership_change(state: TermState, action: MembershipChange) -> None:

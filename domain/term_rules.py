@@ -49,6 +49,18 @@ class TermRules(BaseModel):
     rectification_reminder_days_before: list[int] = Field(
         [14, 3], description="reminders before the rectification deadline"
     )
+    rectification_extensions_max: int = Field(
+        1, ge=0, le=5, description="times staff may extend a rectification deadline"
+    )
+    rectification_extension_max_days: int = Field(
+        90, ge=1, le=365, description="the longest one rectification extension may be (days)"
+    )
+    term_extensions_max: int = Field(
+        1, ge=0, le=5, description="times staff may extend the validity past the term's end"
+    )
+    term_extension_max_months: int = Field(
+        6, ge=1, le=24, description="how far past the term's end the validity may be extended"
+    )
     final_escalation_days_before_end: int = Field(
         30, ge=1, description="days before the term ends that staff hear of a missing final result"
     )

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
-from domain.procedure import NoticeWindow, Stage, StageClock
+from domain.procedure import ApprovalPlan, NoticeWindow, Stage, StageClock
 from domain.rules import PUBLIC_NOTICE_WORKING_DAYS
 from domain.shanghai_time import at_local, end_of_day, local_date
 
@@ -81,6 +81,11 @@ class PublicNoticeRequest(BaseModel):
     earliest_start: date
 
 
+class ApprovalPlanRequest(BaseModel):
+    notice_end: date
+    entered_on: date  # the day the procedure reached the approval stage
+
+
 def notice_window(
     cal: WorkCalendar, earliest_start: date, days: int = PUBLIC_NOTICE_WORKING_DAYS
 ) -> NoticeWindow:
@@ -114,3 +119,21 @@ def stage_clock(
         reminder_at=reminder_at,
         deadline=end_of_day(deadline_day),
     )
+
+
+def approval_plan(cal: WorkCalendar, notice_end: date, entered_on: date) -> ApprovalPlan:
+    """9.5: the approval document bears a working day after the notice. The calendar of
+    the years read is kept with the plan, so a date staff give can be checked later."""
+    first_day = cal.next_working_day(notice_end)
+    return ApprovalPlan(
+        first_day=first_day,
+        # Objections resolved after that day: the system numbers on the next working day.
+        numbering_day=cal.next_working_day(max(first_day, entered_on), inclusive=True),
+        loaded_years=sorted(cal.loaded_years),
+        exceptions=cal.exceptions,
+    )
+
+
+def approval_calendar(plan: ApprovalPlan) -> WorkCalendar:
+    """The calendar an approval plan was made with."""
+    return WorkCalendar(loaded_years=set(plan.loaded_years), exceptions=plan.exceptions)

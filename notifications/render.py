@@ -60,6 +60,7 @@ STAGE_EN = {
     Stage.EXPERT_REVIEW: "expert review",
     Stage.DIRECTOR_MEETING: "director's office meeting",
     Stage.PUBLIC_NOTICE: "public notice",
+    Stage.APPROVAL: "approval document",
     Stage.RECOGNISED: "recognised",
     Stage.REJECTED: "not recognised",
     Stage.WITHDRAWN: "withdrawn",

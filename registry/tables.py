@@ -13,8 +13,9 @@ from sqlmodel import Field, SQLModel
 
 
 class Alliance(SQLModel, table=True):
-    code: str = Field(primary_key=True, max_length=64, description="lead unit credit code")
+    code: str = Field(primary_key=True, max_length=64, description="联盟编号, e.g. 2026-0007")
     name: str
+    lead_unit_code: str = Field(default="", index=True, description="lead unit credit code")
     industry_field: str = ""
     district: str = Field(index=True)
     lead_unit: str = ""
@@ -120,7 +121,7 @@ class Certificate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     alliance_code: str = Field(index=True, foreign_key="alliance.code")
     term: int = 1
-    approval_document_number: str = Field(unique=True)
+    approval_document_number: str  # one 批复文件 may recognise several alliances
     serial: str = Field(unique=True)
     plaque_number: str = Field(unique=True)
     issued_on: date
@@ -164,6 +165,18 @@ class AssessmentRow(SQLModel, table=True):
     opinion: str = ""
     recorded_at: datetime | None = None
     updated_at: datetime
+
+
+class AllianceCode(SQLModel, table=True):
+    """联盟编号: one per alliance, kept for its whole life. A unit may lead several
+    alliances; the same lead unit and alliance name always get the same number back."""
+
+    __tablename__ = "alliance_code"
+    __table_args__ = (UniqueConstraint("lead_unit_code", "alliance_name"),)
+    code: str = Field(primary_key=True, max_length=16)
+    lead_unit_code: str = Field(index=True, max_length=64)
+    alliance_name: str
+    assigned_at: datetime
 
 
 class NumberSequence(SQLModel, table=True):

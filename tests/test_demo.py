@@ -29,10 +29,18 @@ def test_demo_prints_each_step_and_writes_the_certificate(tmp_path, monkeypatch)
         starter.app, ["demo", "--folder", str(folder), *_plain_years(tmp_path)]
     )
     assert result.exit_code == 0, result.output
-    for step in ("提交申请", "县区审查推荐", "专家评审", "局长办公会", "公示", "予以认定"):
+    for step in (
+        "提交申请",
+        "县区审查推荐",
+        "专家评审",
+        "局长办公会",
+        "公示",
+        "下达批复文件",
+        "予以认定",
+    ):
         assert step in result.output
     pdfs = list(folder.glob("*.pdf"))
     assert len(pdfs) == 1
     assert sample_application().alliance_name in PdfReader(pdfs[0]).pages[0].extract_text()
-    assert len(list((folder / "mail").glob("*.eml"))) == 9  # the last one starts the term
+    assert len(list((folder / "mail").glob("*.eml"))) == 10  # the last one starts the term
     assert "已认定为市级产业技术创新战略联盟" in result.output

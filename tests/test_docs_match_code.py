@@ -50,3 +50,14 @@ def test_compose_worker_uses_real_settings():
     compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     assert {"postgres", "temporal", "temporal-ui", "mail", "worker"} <= set(compose["services"])
     assert set(compose["services"]["worker"]["environment"]) <= _setting_names()
+
+
+def test_readme_lists_the_provincial_csv_columns_the_import_reads():
+    from admin.provincial_import import COLUMNS, OPTIONAL_COLUMNS
+
+    section = README.split("The provincial CSV has the columns", 1)[1].split("\n## ", 1)[0]
+    required, optional = re.findall(r"`([a-z_]+(?:,[a-z_]+)+)`", section)[:2]
+    assert tuple(required.split(",")) == COLUMNS
+    assert tuple(optional.split(",")) == OPTIONAL_COLUMNS
+    sample = (PROJECT_ROOT / "samples" / "provincial-alliances.csv").read_text(encoding="utf-8")
+    assert sample.splitlines()[0].split(",") == [*COLUMNS, *OPTIONAL_COLUMNS]

@@ -36,6 +36,7 @@ from domain.eligibility import ApplicationInvalid, parse_application
 from domain.input_rules import APPLICATION_PAYLOAD_MAX, refusals
 from domain.procedure import (
     Actor,
+    ApprovalDocument,
     DistrictReview,
     ExpertReview,
     MeetingDecision,
@@ -57,6 +58,7 @@ from domain.term import (
     AssessmentResult,
     Grade,
     MembershipChange,
+    PlaqueHandover,
     RectificationExtension,
     RectificationRecheck,
     RectificationReport,
@@ -253,6 +255,12 @@ ACTIONS: list[BaseModel] = [
     ),
     ObjectionFiling(request_id="r", name="孙实名", contact="sun@example.com", text="异议"),
     ObjectionResolution(request_id="r", actor=STAFF, objection_no=1, upheld=False, reason="不成立"),
+    ApprovalDocument(
+        request_id="r",
+        actor=STAFF,
+        document_number="鞍科批〔2026〕7号",
+        document_date=date(2026, 9, 14),
+    ),
     Withdrawal(request_id="r", actor=APPLICANT, reason="撤回"),
     AnnualReportSubmission(
         request_id="r",
@@ -272,8 +280,11 @@ ACTIONS: list[BaseModel] = [
     RectificationReport(request_id="r", actor=APPLICANT, report="整改"),
     RectificationRecheck(request_id="r", actor=STAFF, passed=True, reason="通过"),
     RectificationExtension(request_id="r", actor=STAFF, days=30, reason="延期"),
-    Revocation(request_id="r", actor=STAFF, reason="取消"),
+    Revocation(request_id="r", actor=STAFF, ground="dissolved", reason="取消"),
     TermExtension(request_id="r", actor=STAFF, until=date(2032, 3, 31), reason="延期"),
+    PlaqueHandover(
+        request_id="r", actor=STAFF, handed_over_on=date(2026, 9, 20), received_by="张秘书长"
+    ),
     MembershipChange(
         request_id="r", actor=APPLICANT, members=APPLICATION.members, contacts=APPLICATION.contacts
     ),

@@ -25,6 +25,8 @@ EXPECTED = {
     "objection_upheld",
     "objection_dismissed_after_window",
     "objection_late_refused",
+    "approval_recorded_after_holiday",
+    "approval_numbered_by_system",
     "calendar_missing_then_loaded",
     "district_review_overrun",
     "withdrawn",

@@ -7,13 +7,14 @@ is stored until the whole application is acceptable.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import PurePath
 
 from sqlmodel import Session
 
-from domain.application import Application, MaterialKind
+from domain.application import ARTICLE_5_SECTORS, Application, MaterialKind
 from domain.eligibility import ApplicationInvalid, Problem, parse_application
 from domain.input_rules import FILE_NAME, InputRefused, clean_text, shortened
 from registry.database import session_scope
@@ -97,10 +98,15 @@ def application_data(form: dict[str, str], uploads: dict[str, Upload]) -> dict:
     return {
         "alliance_name": form.get("alliance_name", "").strip(),
         "industry_field": form.get("industry_field", "").strip(),
+        "industry_sector": form.get("industry_sector", "").strip(),
         "district": form.get("district", ""),
         "lead_unit": form.get("lead_unit", "").strip(),
         "members": members,
+        "institute_advanced_level": form.get("institute_advanced_level", ""),
         "bodies": {k: body(k) for k in ("decision", "executive", "advisory")},
+        # an empty date field is a missing date, which eligibility names
+        "established_on": form.get("established_on", "").strip() or None,
+        "establishment_basis": form.get("establishment_basis", "").strip(),
         "agreement_complies": form.get("agreement_complies") == "on",
         "innovation_goals": form.get("innovation_goals", ""),
         "funding": {
@@ -150,12 +156,19 @@ def upload_problems(uploads: dict[str, Upload], max_mb: int) -> list[Problem]:
 
 
 def checked_application(
-    form: dict[str, str], uploads: dict[str, Upload], max_mb: int
+    form: dict[str, str],
+    uploads: dict[str, Upload],
+    max_mb: int,
+    sectors: Collection[str] = ARTICLE_5_SECTORS,
+    today: date | None = None,
 ) -> Application:
-    """The application, or ApplicationInvalid with every problem of fields and files."""
+    """The application, or ApplicationInvalid with every problem of fields and files.
+
+    `sectors`: the configured priority sectors; `today`: the console's day.
+    """
     problems = upload_problems(uploads, max_mb)
     try:
-        application = parse_application(application_data(form, uploads))
+        application = parse_application(application_data(form, uploads), sectors, today)
     except ApplicationInvalid as invalid:
         raise ApplicationInvalid([*problems, *invalid.problems]) from invalid
     if problems:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from enum import StrEnum
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -16,6 +18,7 @@ from domain.effects import IncidentRetry
 from domain.input_rules import bilingual
 from domain.procedure import (
     Actor,
+    ApprovalDocument,
     DistrictReview,
     ExpertReview,
     MeetingDecision,
@@ -24,6 +27,7 @@ from domain.procedure import (
     ReviewOutcome,
     Role,
 )
+from domain.report_statistics import FIGURES
 from domain.term import (
     AnnualReportReview,
     AnnualReportSubmission,
@@ -31,16 +35,18 @@ from domain.term import (
     AssessmentMaterials,
     AssessmentResult,
     Grade,
+    PlaqueHandover,
     RectificationExtension,
     RectificationRecheck,
     RectificationReport,
     ResourceStatistics,
     Revocation,
+    RevocationGround,
     TermExtension,
 )
 from registry.tables import StaffUser
 
-STATISTICS_FIELDS = list(ResourceStatistics.model_fields)
+Choice = TypeVar("Choice", bound=StrEnum)
 
 
 class FormInvalid(Exception):
@@ -69,11 +75,26 @@ def _date(value: str, what: str) -> date:
         ) from err
 
 
+def _choice(value: str, kind: type[Choice], what: str) -> Choice:
+    try:
+        return kind(value)
+    except ValueError as err:
+        raise FormInvalid(f"请选择{what} (choose the {what})") from err
+
+
 def _number(value: str, what: str, kind=float):
     try:
         return kind(value)
     except ValueError as err:
         raise FormInvalid(f"{what}应为数字 ({what} must be a number)") from err
+
+
+def _figure(value: str, name: str) -> float | int:
+    """One figure of the innovation resource statistics, named by its label when wrong."""
+    figure = FIGURES[name]
+    if not value.strip():
+        raise FormInvalid(f"请填写{figure.title_zh} (fill in {figure.title_en})")
+    return _number(value, figure.title_zh, float if figure.money else int)
 
 
 def _panel(text: str) -> list[PanelMember]:
@@ -147,10 +168,26 @@ def _resolve_objection(form, request_id, actor, user):
     )
 
 
+def _record_approval(form, request_id, actor, user):
+    return "record_approval", ApprovalDocument(
+        request_id=request_id,
+        actor=actor,
+        document_number=form["document_number"],
+        document_date=_date(form["document_date"], "批复日期"),
+    )
+
+
+def _record_plaque_handover(form, request_id, actor, user):
+    return "record_plaque_handover", PlaqueHandover(
+        request_id=request_id,
+        actor=actor,
+        handed_over_on=_date(form["handed_over_on"], "交付日期"),
+        received_by=form["received_by"],
+    )
+
+
 def _submit_annual_report(form, request_id, actor, user):
-    statistics = {
-        f: _number(form[f], f, float if f == "rd_spending_wan" else int) for f in STATISTICS_FIELDS
-    }
+    statistics = {name: _figure(form.get(name, ""), name) for name in FIGURES}
     return "submit_annual_report", AnnualReportSubmission(
         request_id=request_id,
         actor=on_behalf_of_alliance(user),
@@ -212,7 +249,13 @@ def _extend_rectification(form, request_id, actor, user):
 
 
 def _revoke(form, request_id, actor, user):
-    return "revoke", Revocation(request_id=request_id, actor=actor, reason=form["reason"])
+    return "revoke", Revocation(
+        request_id=request_id,
+        actor=actor,
+        ground=_choice(form.get("ground", ""), RevocationGround, "取消理由"),
+        legal_basis=form.get("legal_basis", ""),
+        reason=form["reason"],
+    )
 
 
 def _extend_term(form, request_id, actor, user):
@@ -237,6 +280,7 @@ _PARSERS = {
     "expert_review": _expert_review,
     "meeting_decision": _meeting_decision,
     "resolve_objection": _resolve_objection,
+    "record_approval": _record_approval,
     "submit_annual_report": _submit_annual_report,
     "review_annual_report": _review_annual_report,
     "submit_assessment_materials": _submit_assessment_materials,
@@ -246,5 +290,6 @@ _PARSERS = {
     "extend_rectification": _extend_rectification,
     "revoke": _revoke,
     "extend_term": _extend_term,
+    "record_plaque_handover": _record_plaque_handover,
     "retry_incident": _retry_incident,
 }

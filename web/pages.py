@@ -16,8 +16,10 @@ from domain.districts import district_zh
 from domain.effects import INCIDENT_STATUS_ZH, Effect, IncidentStatus
 from domain.notices import DELIVERY_STATUS_ZH, DeliveryStatus
 from domain.procedure import ROLE_ZH, Role, status_zh
+from domain.report_statistics import FIGURES, figures_shown
 from domain.settings import PROJECT_ROOT, Settings
 from domain.shanghai_time import SHANGHAI, local_date
+from domain.term import REVOCATION_GROUND_EN, REVOCATION_GROUND_ZH, STAFF_REVOCATION_GROUNDS
 from registry.tables import StaffUser
 from web.accounts import get_user
 from web.security import csrf_token
@@ -52,6 +54,12 @@ templates.env.globals.update(
     delivery_status=_labels(DELIVERY_STATUS_ZH, DELIVERY_STATUS_EN),
     incident_status=_labels(INCIDENT_STATUS_ZH, INCIDENT_STATUS_EN),
     effect_summary=effect_summary,
+    statistics_figures=FIGURES,
+    report_figures=figures_shown,
+    revocation_grounds=[
+        (g.value, REVOCATION_GROUND_ZH[g], REVOCATION_GROUND_EN[g])
+        for g in STAFF_REVOCATION_GROUNDS
+    ],
 )
 
 

@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, or_, true
 from sqlmodel import col, func, select
 
+from admin.provincial_import import FIRST_REPORT_YEAR, IMPORT_ACTION
 from domain.districts import DISTRICT_ZH
 from domain.procedure import FINAL_STAGES, Role, Stage, status_zh
 from domain.shanghai_time import SHANGHAI
 from domain.term import TermStatus
 from domain.term_rules import TermRules
 from registry.database import session_scope
-from registry.tables import Alliance, AnnualReportRow, CalendarYear, StaffUser
+from registry.tables import Alliance, AnnualReportRow, AuditEntry, CalendarYear, StaffUser
 from web.pages import Forbidden
 
 DEADLINE_WINDOW_DAYS = 30
@@ -127,6 +128,8 @@ def find_alliances(view: RegistryView, filters: AllianceFilter) -> list[Alliance
             or_(
                 col(Alliance.name).icontains(filters.q, autoescape=True),
                 col(Alliance.code).istartswith(filters.q, autoescape=True),
+                # A lead unit's credit code lists every alliance it leads.
+                col(Alliance.lead_unit_code) == filters.q.upper(),
             )
         )
     query = query.order_by(col(Alliance.updated_at).desc(), col(Alliance.code))
@@ -268,7 +271,9 @@ def _report_missing(view: RegistryView, year: int) -> ColumnElement[bool]:
     """In term, owing the report of `year` (article 11), and no report received for it.
 
     A first term recognised on or after the late-recognition day owes nothing that year,
-    and a term ending before December 31 owes nothing for its last year.
+    and a term ending before December 31 owes nothing for its last year. An alliance
+    imported under article 13 owes nothing due before its import: the import recorded the
+    first year its term owes (`domain.term.first_report_year`).
     """
     month, day = (int(x) for x in view.rules.late_recognition_month_day.split("-"))
     received = exists().where(
@@ -280,10 +285,16 @@ def _report_missing(view: RegistryView, year: int) -> ColumnElement[bool]:
         col(Alliance.recognised_on) < date(year, month, day),
         or_(col(Alliance.term_end).is_(None), col(Alliance.term_end) >= date(year, 12, 31)),
     )
+    imported_later = exists().where(
+        col(AuditEntry.alliance_code) == col(Alliance.code),
+        col(AuditEntry.action) == IMPORT_ACTION,
+        AuditEntry.detail[FIRST_REPORT_YEAR].as_integer() > year,
+    )
     return and_(
         col(Alliance.status).in_(IN_TERM),
         col(Alliance.recognised_on).is_not(None),
         col(Alliance.recognised_on) <= date(year, 12, 31),
         or_(col(Alliance.term_no) > 1, first_term_owes),
+        ~imported_later,
         ~received,
     )

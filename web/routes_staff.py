@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
-from admin.procedure_client import ProcedureActionFailed, act, open_procedure
+from admin.procedure_client import ProcedureActionFailed, act, alliance_code_of, open_procedure
 from domain.application import MEMBER_KIND_ZH
 from domain.districts import DISTRICT_ZH
 from domain.eligibility import ApplicationInvalid, Problem
@@ -41,13 +41,21 @@ router = APIRouter()
 
 
 @router.get("/inbox")
-async def inbox(request: Request, user: StaffUser = Depends(current_user)):
+async def inbox(request: Request, sort: str = "deadline", user: StaffUser = Depends(current_user)):
+    """待办, by deadline or (`?sort=priority`) with article 8.6's prioritised first."""
+    sort = sort if sort in staff_queries.INBOX_ORDERS else "deadline"
     url = settings_of(request).registry_url()
     items = staff_queries.inbox_items(url, user)
     items = await staff_queries.with_deadlines(
         await client_of(request), url, items, await today(request)
     )
-    return render(request, "inbox.html", items=items, done=staff_queries.done_items(url, user))
+    return render(
+        request,
+        "inbox.html",
+        items=staff_queries.in_order(items, sort),
+        sort=sort,
+        done=staff_queries.done_items(url, user),
+    )
 
 
 async def _alliance_page(request: Request, user: StaffUser, code: str, status_code=200, **extra):
@@ -133,7 +141,9 @@ async def incidents_page(request: Request, user: StaffUser = Depends(current_use
 @router.get("/applications/new")
 def new_application(request: Request, user: StaffUser = Depends(current_user)):
     _require_staff(user)
-    return render(request, "new_application.html", entered={}, problems=[], **FORM_CHOICES)
+    return render(
+        request, "new_application.html", entered={}, problems=[], **_form_choices(request)
+    )
 
 
 @router.post("/applications")
@@ -150,9 +160,11 @@ async def create_application(request: Request, user: StaffUser = Depends(current
     }
     settings = settings_of(request)
     try:
-        application = checked_application(form, uploads, settings.upload_max_mb)
+        application = checked_application(
+            form, uploads, settings.upload_max_mb, settings.priority_sectors, await today(request)
+        )
         store_uploads(settings.registry_url(), uploads, user.display_name)
-        await open_procedure(
+        handle = await open_procedure(
             await client_of(request), settings, application, f"{user.display_name}（代录）"
         )
     except ApplicationInvalid as invalid:
@@ -162,7 +174,7 @@ async def create_application(request: Request, user: StaffUser = Depends(current
             status_code=400,
             entered=form,
             problems=invalid.problems,
-            **FORM_CHOICES,
+            **_form_choices(request),
         )
     except ProcedureActionFailed as refused:
         return render(
@@ -171,9 +183,9 @@ async def create_application(request: Request, user: StaffUser = Depends(current
             status_code=400,
             entered=form,
             problems=[Problem(field="application", zh=str(refused), en="")],
-            **FORM_CHOICES,
+            **_form_choices(request),
         )
-    return RedirectResponse(f"/alliances/{application.alliance_code()}?done=submitted", 303)
+    return RedirectResponse(f"/alliances/{alliance_code_of(handle.id)}?done=submitted", 303)
 
 
 @router.get("/materials/{sha256}")
@@ -201,3 +213,8 @@ FORM_CHOICES = {
     "member_rows": range(MEMBER_ROWS),
     "contact_rows": range(CONTACT_ROWS),
 }
+
+
+def _form_choices(request: Request) -> dict:
+    """The form's fixed choices and the configured priority sectors (article 5)."""
+    return {**FORM_CHOICES, "sectors": settings_of(request).priority_sectors}

@@ -2,7 +2,8 @@
 and the incidents (故障) that wait for bureau staff.
 
 The registry answers who is waiting on whom; the running workflow adds its deadlines.
-A district reviewer only ever sees alliances of their own district.
+A district reviewer only ever sees alliances of their own district. Article 8.6 ranks
+applications with early results first (优先认定) when staff sort the inbox by it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, and_, col, func, select
 from temporalio.client import Client
 
 from admin.procedure_client import (
@@ -23,11 +24,13 @@ from admin.procedure_client import (
     procedure_state,
     term_state,
 )
+from domain.application import Application
 from domain.effects import Incident, Outbox
+from domain.eligibility import early_results_priority
 from domain.notices import UNDELIVERED
-from domain.procedure import FINAL_STAGES, STAGE_ACTORS, Role, Stage
+from domain.procedure import FINAL_STAGES, STAGE_ACTORS, ProcedureState, Role, Stage
 from domain.shanghai_time import local_date
-from domain.term import ENDED, TermStatus
+from domain.term import ENDED, TermState, TermStatus
 from domain.working_days import CalendarYearMissing
 from registry.calendar_store import load_calendar
 from registry.database import session_scope
@@ -50,7 +53,7 @@ TERM_STATUSES = {s.value for s in TermStatus} - {s.value for s in ENDED}
 
 # Which registry status waits on which role: the article-9 steps staff act on (from the
 # domain's STAGE_ACTORS) and the term's rectification, followed by bureau staff.
-STAFF_STEPS = (Stage.DISTRICT_REVIEW, Stage.EXPERT_REVIEW, Stage.DIRECTOR_MEETING)
+STAFF_STEPS = (Stage.DISTRICT_REVIEW, Stage.EXPERT_REVIEW, Stage.DIRECTOR_MEETING, Stage.APPROVAL)
 WAITING_ON: dict[str, frozenset[Role]] = {
     **{stage.value: STAGE_ACTORS[stage] for stage in STAFF_STEPS},
     TermStatus.RECTIFICATION.value: frozenset({Role.BUREAU_STAFF}),
@@ -61,6 +64,7 @@ STEP_FORMS = {
     Stage.DISTRICT_REVIEW.value: "district_review",
     Stage.EXPERT_REVIEW.value: "expert_review",
     Stage.DIRECTOR_MEETING.value: "meeting_decision",
+    Stage.APPROVAL.value: "record_approval",
 }
 
 
@@ -76,6 +80,7 @@ class InboxItem:
     task_en: str
     deadline: datetime | None = None
     working_days_left: int | None = None
+    prioritised: bool | None = None  # 8.6, for an application in the procedure; else None
 
     @property
     def overdue(self) -> bool:
@@ -107,6 +112,37 @@ def inbox_items(url: str, user: StaffUser) -> list[InboxItem]:
                 items.append(InboxItem(a.code, a.name, *_task_names(a.status)))
         if role == Role.BUREAU_STAFF:
             items += _staff_term_work(session)
+        prioritised = _prioritised(session, {item.code for item in items})
+    for item in items:
+        item.prioritised = prioritised.get(item.code)
+    return items
+
+
+def _prioritised(session: Session, codes: set[str]) -> dict[str, bool]:
+    """Article 8.6 for each of these alliances still in the recognition procedure."""
+    current = and_(
+        col(ApplicationVersion.alliance_code) == col(Alliance.code),
+        col(ApplicationVersion.version) == col(Alliance.application_version),
+    )
+    rows = session.exec(
+        select(Alliance.code, ApplicationVersion.payload)
+        .join(ApplicationVersion, current)
+        .where(col(Alliance.code).in_(codes), col(Alliance.status).in_(PROCEDURE_STAGES))
+    )
+    return {
+        code: early_results_priority(Application.model_validate(payload)) > 0
+        for code, payload in rows
+    }
+
+
+INBOX_ORDERS = ("deadline", "priority")
+
+
+def in_order(items: list[InboxItem], order: str) -> list[InboxItem]:
+    """The inbox by deadline (the default), or with article 8.6's prioritised applications
+    first (优先认定); either way items of equal rank keep their deadline order."""
+    if order == "priority":
+        return sorted(items, key=lambda item: not item.prioritised)
     return items
 
 
@@ -115,6 +151,7 @@ def _task_names(status: str) -> tuple[str, str]:
         Stage.DISTRICT_REVIEW.value: ("审查推荐", "district review"),
         Stage.EXPERT_REVIEW.value: ("组织专家评审", "expert review"),
         Stage.DIRECTOR_MEETING.value: ("局长办公会审议结果录入", "record the director's meeting"),
+        Stage.APPROVAL.value: ("下达批复文件", "issue the approval document"),
         TermStatus.RECTIFICATION.value: ("整改跟踪与复核", "follow and re-check rectification"),
     }[status]
 
@@ -226,11 +263,46 @@ class AllianceRecord:
     reports: list[AnnualReportRow]
     assessments: list[AssessmentRow]
     application: dict = field(default_factory=dict)  # the current version as submitted
+    conditions: RecordedConditions | None = None  # None: no application (an article-13 import)
     live: object | None = None  # ProcedureState or TermState, when the workflow answers
     live_error: str = ""
     outbox: Outbox | None = None  # effects still to do and incidents, when the workflow answers
     attempt: tuple[int, str] | None = None  # the head effect's attempt number and last error
     actions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RecordedConditions:
+    """What the application records of articles 5 and 8, and its 8.6 priority.
+
+    Empty texts and a missing date: submitted before these were asked.
+    """
+
+    industry_sector: str
+    established_on: date | None
+    establishment_basis: str
+    institute_advanced_level: str
+    early_results: str
+    prioritised: bool
+
+    @classmethod
+    def of(cls, app: Application) -> RecordedConditions:
+        return cls(
+            industry_sector=app.industry_sector,
+            established_on=app.established_on,
+            establishment_basis=app.establishment_basis,
+            institute_advanced_level=app.institute_advanced_level,
+            early_results=app.early_results,
+            prioritised=early_results_priority(app) > 0,
+        )
+
+
+def _conditions(versions: list[ApplicationVersion]) -> RecordedConditions | None:
+    """From the newest version that is a whole application, not a membership change."""
+    for version in sorted(versions, key=lambda v: v.version, reverse=True):
+        if "membership_change" not in version.payload:
+            return RecordedConditions.of(Application.model_validate(version.payload))
+    return None
 
 
 def alliance_record(url: str, user: StaffUser, code: str) -> AllianceRecord:
@@ -244,6 +316,7 @@ def alliance_record(url: str, user: StaffUser, code: str) -> AllianceRecord:
             query = select(table).where(table.alliance_code == code, *conditions)
             return list(session.exec(query.order_by(order if order is not None else table.id)))
 
+        versions = rows(ApplicationVersion)
         return AllianceRecord(
             alliance=alliance,
             members=rows(Member, Member.application_version == version),
@@ -254,13 +327,8 @@ def alliance_record(url: str, user: StaffUser, code: str) -> AllianceRecord:
             objections=rows(ObjectionRow, order=ObjectionRow.number),
             reports=rows(AnnualReportRow, order=AnnualReportRow.year),
             assessments=rows(AssessmentRow),
-            application=next(
-                (
-                    v.payload
-                    for v in rows(ApplicationVersion, ApplicationVersion.version == version)
-                ),
-                {},
-            ),
+            application=next((v.payload for v in versions if v.version == version), {}),
+            conditions=_conditions(versions),
         )
 
 
@@ -298,7 +366,7 @@ def actions_for(user: StaffUser, record: AllianceRecord) -> list[str]:
     """
     role, status = Role(user.role), record.alliance.status
     actions: list[str] = []
-    if status in STEP_FORMS and role in WAITING_ON[status]:
+    if status in STEP_FORMS and role in WAITING_ON[status] and not _numbered_by_system(record):
         actions.append(STEP_FORMS[status])
     if role in INCIDENT_HANDLERS and workflow_running(status):
         actions.append("retry_incident")
@@ -309,9 +377,21 @@ def actions_for(user: StaffUser, record: AllianceRecord) -> list[str]:
     if status in TERM_STATUSES:
         actions += ["submit_annual_report", "review_annual_report", "submit_assessment_materials"]
         actions += ["record_assessment", "revoke", "extend_term"]
+        if not (isinstance(record.live, TermState) and record.live.plaque_handed_over):
+            actions.append("record_plaque_handover")
     if status == TermStatus.RECTIFICATION.value:
         actions += ["submit_rectification_report", "recheck_rectification", "extend_rectification"]
     return actions
+
+
+def _numbered_by_system(record: AllianceRecord) -> bool:
+    """The procedure's rules leave the approval document to the system: no form for it."""
+    live = record.live
+    return (
+        record.alliance.status == Stage.APPROVAL.value
+        and isinstance(live, ProcedureState)
+        and live.rules.approval_numbered_by_system
+    )
 
 
 # ---- incidents (故障) across alliances

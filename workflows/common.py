@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
 
 STATUS = SearchAttributeKey.for_keyword("AllianceStatus")
 DISTRICT = SearchAttributeKey.for_keyword("AllianceDistrict")
+LEAD_UNIT = SearchAttributeKey.for_keyword("AllianceLeadUnit")  # the lead unit's credit code
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("AllianceNextDeadline")
 TERM_END = SearchAttributeKey.for_datetime("AllianceTermEnd")
 OPEN_INCIDENTS = SearchAttributeKey.for_int("AllianceOpenIncidents")

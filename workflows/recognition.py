@@ -2,7 +2,8 @@
 
 Read top to bottom it is the regulation: submission (9.1), district review (9.2), expert
 review (9.3), director's office meeting and five-working-day public notice (9.4), and
-recognition with approval document, certificate and plaque (9.5). Each waiting stage has
+recognition (9.5): staff record the approval document, dated a working day after the
+notice, and the certificate and plaque follow with its number. Each waiting stage has
 a time limit in working days (`workflows.stage_clock`). Staff act through updates whose
 validators refuse a wrong-state, wrong-role or malformed action before it touches
 history; a handler decides, records and queues its effects, and answers at once.
@@ -10,12 +11,12 @@ history; a handler decides, records and queues its effects, and answers at once.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
 
-from workflows.common import DISTRICT, STATUS, refuse_unless, wait_until
+from workflows.common import DISTRICT, LEAD_UNIT, STATUS, refuse_unless, wait_until
 from workflows.procedure_records import ActionResult
 from workflows.stage_clock import StageClocks
 from workflows.term import TermInput, TermWorkflow
@@ -32,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         STAGE_ZH,
         SYSTEM_ACTOR,
         Actor,
+        ApprovalDocument,
         DistrictReview,
         ExpertReview,
         MeetingDecision,
@@ -48,15 +50,17 @@ with workflow.unsafe.imports_passed_through():
         Withdrawal,
     )
     from domain.rules import ProcedureRules
-    from domain.shanghai_time import end_of_day, local_date
+    from domain.shanghai_time import at_local, end_of_day
     from domain.term import first_term
     from domain.term_rules import TermRules
+    from domain.working_days import REMINDER_HOUR
 
 
 class RecognitionInput(BaseModel):
     application: Application
     submitted_by: Actor
     first_version: int = 1  # continues the numbering of an earlier, ended application
+    alliance_code: str  # 联盟编号, assigned by the registry (registry.alliance_codes)
     rules: ProcedureRules = ProcedureRules()
     term_rules: TermRules = TermRules()
     state: ProcedureState | None = None  # set when continuing as new
@@ -75,7 +79,7 @@ class RecognitionWorkflow(StageClocks):
     def __init__(self, inp: RecognitionInput) -> None:
         now = workflow.now()
         self.s = inp.state or ProcedureState(
-            alliance_code=inp.application.alliance_code(),
+            alliance_code=inp.alliance_code,
             application=inp.application,
             application_version=inp.first_version,
             submitted_at=now,
@@ -97,18 +101,22 @@ class RecognitionWorkflow(StageClocks):
             [
                 STATUS.value_set(self.s.stage.value),
                 DISTRICT.value_set(self.s.application.district.value),
+                LEAD_UNIT.value_set(self.s.application.lead_unit_code()),
             ]
         )
         self._start_drain()
         while self.s.stage not in FINAL_STAGES:
             if self.s.stage == Stage.PUBLIC_NOTICE:
                 await self._public_notice()
+            elif self.s.stage == Stage.APPROVAL:
+                await self._approval()
             else:
                 await self._wait_for_action()
             if workflow.info().is_continue_as_new_suggested() and self.s.stage not in FINAL_STAGES:
                 await self._settle()
                 workflow.continue_as_new(
                     RecognitionInput(
+                        alliance_code=self.s.alliance_code,
                         application=self.s.application,
                         submitted_by=self.submitted_by,
                         state=self.s,
@@ -179,12 +187,40 @@ class RecognitionWorkflow(StageClocks):
             done = lambda: left() or not self.s.open_objections()  # noqa: E731
             await self._run_clock(clock, done, frozenset({Role.BUREAU_STAFF}))
         if not left():
-            self._recognise()
+            self._enter(Stage.APPROVAL)
+            self._record_event("public_notice.ended", SYSTEM_ACTOR, **self._notice_closed())
 
-    def _recognise(self) -> None:
-        """9.5: recognised; the certificate's numbers come back through `_certificate_issued`."""
+    async def _approval(self) -> None:
+        """9.5 下达批复文件: staff record the approval document (`record_approval`), dated a
+        working day after the notice; or, when the rules say so, the system numbers it at
+        09:00 on the first working day after the notice, with nobody deciding."""
+        visit = self.s.stage_visit
+        left = lambda: self.s.stage_visit != visit  # noqa: E731
+        plan = self.s.approval_plan
+        if plan is None or self.calendar_signalled:
+            # Read again when a holiday year is loaded: later dates can then be checked.
+            plan = await self._plan_with_calendar(
+                STAGE_ZH[Stage.APPROVAL], left, self._approval_plan
+            )
+            if plan is None or left():
+                return
+            self.s.approval_plan = plan
+        if self.s.rules.approval_numbered_by_system:
+            numbering_at = at_local(plan.numbering_day, REMINDER_HOUR)
+            self._set_next_deadline(numbering_at)
+            if not await wait_until(numbering_at, left):
+                self._numbered_by_system(plan.numbering_day)
+            return
+        clock = await self._stage_clock(Stage.APPROVAL, visit)
+        if clock is not None:
+            done = lambda: left() or self.calendar_signalled  # noqa: E731
+            await self._run_clock(clock, done, STAGE_ACTORS[Stage.APPROVAL])
+
+    def _numbered_by_system(self, on: date) -> None:
+        """9.5: the counter numbers an approval document of day `on`; the certificate's
+        numbers come back through `_certificate_issued`."""
         self._enter(Stage.RECOGNISED)
-        self._issue_certificate(first_certificate(self.s, local_date(workflow.now())))
+        self._issue_certificate(first_certificate(self.s, on))
 
     def _certificate_issued(self, effect: Effect, recognition: Recognition) -> None:
         """Approval document, certificate and plaque: the alliance and its district are told."""
@@ -201,6 +237,7 @@ class RecognitionWorkflow(StageClocks):
             approval_document_number=recognition.approval_document_number,
             certificate_serial=recognition.certificate_serial,
             plaque_number=recognition.plaque_number,
+            approval_document_date=recognition.recognised_on.isoformat(),
             recognised_on=recognition.recognised_on.isoformat(),
             valid_until=recognition.valid_until.isoformat(),
         )
@@ -346,6 +383,26 @@ class RecognitionWorkflow(StageClocks):
     @resolve_objection.validator
     def _validate_resolve_objection(self, action: ObjectionResolution) -> None:
         refuse_unless(lambda: actions.check_objection_resolution(self.s, action))
+
+    @workflow.update
+    def record_approval(self, action: ApprovalDocument) -> ActionResult:
+        """9.5 批复文件: staff record its number and date. The certificate and plaque follow
+        with that number; the alliance is recognised, and its term starts, on that date."""
+        now = workflow.now()
+        self._accept(action.request_id, lambda: actions.check_approval(self.s, action, now))
+        detail = {
+            "document_number": action.document_number,
+            "document_date": action.document_date.isoformat(),
+        }
+        self._decide(Stage.APPROVAL, Stage.RECOGNISED, "recorded", action.actor, "", detail=detail)
+        self._issue_certificate(
+            first_certificate(self.s, action.document_date, action.document_number)
+        )
+        return self._result()
+
+    @record_approval.validator
+    def _validate_record_approval(self, action: ApprovalDocument) -> None:
+        refuse_unless(lambda: actions.check_approval(self.s, action, workflow.now()))
 
     @workflow.update
     def withdraw(self, action: Withdrawal) -> ActionResult:

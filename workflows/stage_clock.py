@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         STAGE_ACTORS,
         STAGE_ZH,
         SYSTEM_ACTOR,
+        ApprovalPlan,
         NoticeWindow,
         Role,
         Stage,
@@ -34,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rules import ProcedureRules
     from domain.shanghai_time import local_date
-    from domain.working_days import PublicNoticeRequest, StageClockRequest
+    from domain.working_days import ApprovalPlanRequest, PublicNoticeRequest, StageClockRequest
 
 T = TypeVar("T")
 
@@ -143,6 +144,17 @@ class StageClocks(ProcedureRecords):
             start_to_close_timeout=SHORT,
         )
 
+    async def _approval_plan(self) -> ApprovalPlan:
+        """9.5: the working days the approval document may bear, from the day after the notice."""
+        assert self.s.notice is not None  # the stage follows the notice
+        return await workflow.execute_activity_method(
+            CalendarActivities.plan_approval,
+            ApprovalPlanRequest(
+                notice_end=self.s.notice.end, entered_on=local_date(self.s.stage_entered_at)
+            ),
+            start_to_close_timeout=SHORT,
+        )
+
     async def _plan_with_calendar(
         self, step_name: str, left: Callable[[], bool], plan: Callable[[], Awaitable[T]]
     ) -> T | None:
@@ -193,4 +205,5 @@ def _stage_days(rules: ProcedureRules, stage: Stage) -> int:
         Stage.EXPERT_REVIEW: rules.expert_review_days,
         Stage.DIRECTOR_MEETING: rules.director_meeting_days,
         Stage.PUBLIC_NOTICE: rules.objection_resolution_days,
+        Stage.APPROVAL: rules.approval_days,
     }[stage]

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel
 from temporalio import workflow
 
-from workflows.common import DISTRICT, STATUS, TERM_END, refuse_unless, wait_until
+from workflows.common import DISTRICT, LEAD_UNIT, STATUS, TERM_END, refuse_unless, wait_until
 from workflows.term_records import STAFF, TermRecords
 
 with workflow.unsafe.imports_passed_through():
@@ -28,6 +28,8 @@ with workflow.unsafe.imports_passed_through():
         ASSESSMENT_ZH,
         ENDED,
         GRADE_ZH,
+        REVOCATION_GROUND_EN,
+        REVOCATION_GROUND_ZH,
         AnnualReportReview,
         AnnualReportSubmission,
         AssessmentKind,
@@ -38,6 +40,8 @@ with workflow.unsafe.imports_passed_through():
         MembershipChange,
         Milestone,
         MilestoneKind,
+        PlaqueHandover,
+        PlaqueHandoverRecord,
         RecheckResult,
         Rectification,
         RectificationExtension,
@@ -46,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         ReportRecord,
         ReportStatus,
         Revocation,
+        RevocationGround,
         TermExtension,
         TermState,
         TermStatus,
@@ -85,6 +90,7 @@ class TermWorkflow(TermRecords):
             [
                 STATUS.value_set(self.s.status.value),
                 DISTRICT.value_set(self.s.district.value),
+                LEAD_UNIT.value_set(self.s.lead_unit_code()),
                 TERM_END.value_set(end_of_day(self.s.term_end)),
             ]
         )
@@ -124,9 +130,14 @@ class TermWorkflow(TermRecords):
         )
 
     def _announce_term(self) -> None:
-        """Tell the alliance its term and what falls due; skip what an import left behind."""
+        """Tell the alliance its term and what falls due; skip what an import left behind
+        (an assessment not yet held still opens, at once if its day is past)."""
         skip_past(self.s, workflow.now())
         self._record_event("term.started", SYSTEM_ACTOR)
+        for held in self.s.assessments:  # held before an article 13 import
+            self._record_event(
+                f"assessment.{held.kind.value}.imported", SYSTEM_ACTOR, assessment=held
+            )
         self._notify(
             Purpose.TERM_STARTED,
             "started",
@@ -367,8 +378,11 @@ class TermWorkflow(TermRecords):
         if action.kind == AssessmentKind.MIDTERM and poor:
             self._order_rectification(action.opinion)
         elif action.kind == AssessmentKind.FINAL and poor:
-            self._revoke(action.actor, f"期末综合评估未通过：{action.opinion}")
+            self._revoke(action.actor, RevocationGround.FINAL_FAILED, action.opinion)
         elif action.kind == AssessmentKind.FINAL:  # a renewed certificate for five more years
+            if self.s.status == TermStatus.RECTIFICATION:  # a failed re-check: the final decides
+                self.s.status = TermStatus.ACTIVE
+                workflow.upsert_search_attributes([STATUS.value_set(self.s.status.value)])
             self._issue_certificate(renewed_certificate(self.s))
         return self.s.status
 
@@ -387,12 +401,13 @@ class TermWorkflow(TermRecords):
         rectification.reason = action.reason
         if action.passed:
             self.s.status = TermStatus.ACTIVE
+            workflow.upsert_search_attributes([STATUS.value_set(self.s.status.value)])
         self._record_event(
             f"rectification.{rectification.result.value}", action.actor, reasons=action.reason
         )
         self._notify(
             Purpose.RECTIFICATION_RESULT,
-            f"rectification:{'extended' if rectification.extended else 'first'}:result",
+            f"rectification:{rectification.extensions}:result",
             to_alliance=True,
             to_roles=STAFF,
             passed=action.passed,
@@ -411,11 +426,15 @@ class TermWorkflow(TermRecords):
             action.request_id, lambda: checks.check_rectification_extension(self.s, action)
         )
         due = end_of_day(local_date(workflow.now()) + timedelta(days=action.days))
-        self.s.rectification = Rectification(due=due, extended=True)
+        previous = self.s.rectification
+        assert previous is not None  # the check found the rectification under way
+        self.s.rectification = Rectification(
+            due=due, extended=True, extensions=previous.extensions + 1
+        )
         self._record_event("rectification.extended", action.actor, reasons=action.reason)
         self._notify(
             Purpose.RECTIFICATION_RESULT,
-            "rectification:extension",
+            f"rectification:extension:{self.s.rectification.extensions}",
             to_alliance=True,
             to_roles=STAFF,
             passed=False,
@@ -430,9 +449,9 @@ class TermWorkflow(TermRecords):
 
     @workflow.update
     def revoke(self, action: Revocation) -> TermStatus:
-        """Staff revoke the status at any time, with a reason (取消资格)."""
+        """Staff revoke the status (取消资格) on one ground from the fixed list."""
         self._accept(action.request_id, lambda: checks.check_revocation(self.s, action))
-        self._revoke(action.actor, action.reason)
+        self._revoke(action.actor, action.ground, action.reason, action.legal_basis)
         return self.s.status
 
     @revoke.validator
@@ -445,6 +464,7 @@ class TermWorkflow(TermRecords):
         now = workflow.now()
         self._accept(action.request_id, lambda: checks.check_term_extension(self.s, action, now))
         self.s.extended_until = action.until
+        self.s.term_extensions += 1
         self._record_event(
             "term.extended",
             action.actor,
@@ -465,6 +485,31 @@ class TermWorkflow(TermRecords):
     def _check_term_extension(self, action: TermExtension) -> None:
         refuse_unless(lambda: checks.check_term_extension(self.s, action, workflow.now()))
 
+    @workflow.update
+    def record_plaque_handover(self, action: PlaqueHandover) -> PlaqueHandoverRecord:
+        """9.5 牌匾: staff record when the plaque was handed over, and to whom; once."""
+        now = workflow.now()
+        self._accept(action.request_id, lambda: checks.check_plaque_handover(self.s, action, now))
+        record = PlaqueHandoverRecord(
+            handed_over_on=action.handed_over_on,
+            received_by=action.received_by,
+            recorded_by=action.actor.name,
+        )
+        self.s.plaque_handed_over = record
+        self._record_event(
+            "plaque.handed_over",
+            action.actor,
+            detail={
+                "handed_over_on": record.handed_over_on.isoformat(),
+                "received_by": record.received_by,
+            },
+        )
+        return record
+
+    @record_plaque_handover.validator
+    def _check_plaque_handover(self, action: PlaqueHandover) -> None:
+        refuse_unless(lambda: checks.check_plaque_handover(self.s, action, workflow.now()))
+
     @workflow.query
     def state(self) -> TermState:
         return self.s
@@ -472,30 +517,45 @@ class TermWorkflow(TermRecords):
     # ------------------------------------------------------------------ transitions
 
     def _order_rectification(self, opinion: str) -> None:
-        """告诫 and 限期整改 after a poor mid-term assessment."""
+        """Article 12: a poor mid-term is warned and ordered to rectify, in one notice
+        (告诫及限期整改通知)."""
         days = self.s.rules.rectification_days
         due = end_of_day(local_date(workflow.now()) + timedelta(days=days))
         self.s.rectification = Rectification(due=due)
         self.s.status = TermStatus.RECTIFICATION
+        workflow.upsert_search_attributes([STATUS.value_set(self.s.status.value)])
         self._record_event("rectification.ordered", SYSTEM_ACTOR, reasons=opinion)
-        context = {"opinion": opinion, "rectification_due": due.isoformat()}
         self._notify(
-            Purpose.WARNING,
-            "midterm.warning",
+            Purpose.RECTIFICATION_NOTICE,
+            "rectification",
             to_alliance=True,
             to_roles=STAFF,
             assessment_name=ASSESSMENT_ZH[AssessmentKind.MIDTERM],
-            **context,
+            opinion=opinion,
+            rectification_due=due.isoformat(),
         )
-        self._notify(Purpose.RECTIFICATION_NOTICE, "rectification", to_alliance=True, **context)
 
-    def _revoke(self, actor: Actor, reason: str) -> None:
-        self._finish(TermStatus.REVOKED, "revoked", actor, reason, "revoked")
+    def _revoke(
+        self, actor: Actor, ground: RevocationGround, reason: str, legal_basis: str = ""
+    ) -> None:
+        self.s.revocation_ground = ground
+        self._finish(
+            TermStatus.REVOKED,
+            "revoked",
+            actor,
+            reason,
+            "revoked",
+            detail={"ground": ground.value, "legal_basis": legal_basis},
+        )
         self._notify(
             Purpose.REVOKED,
             "revoked",
             to_alliance=True,
             to_roles=STAFF,
+            ground=ground.value,
+            ground_zh=REVOCATION_GROUND_ZH[ground],
+            ground_en=REVOCATION_GROUND_EN[ground],
+            legal_basis=legal_basis,
             reason=reason,
             revoked_on=local_date(workflow.now()).isoformat(),
         )

@@ -24,12 +24,18 @@ class TermRecords(AllianceWorkflow):
     """The term workflow's records; `self.s` is its `TermState`."""
 
     def _finish(
-        self, status: TermStatus, action: str, actor: Actor, reason: str, certificate: str
+        self,
+        status: TermStatus,
+        action: str,
+        actor: Actor,
+        reason: str,
+        certificate: str,
+        **fields: Any,
     ) -> None:
         self.s.status = status
         workflow.upsert_search_attributes([STATUS.value_set(status.value)])
         self._set_next_deadline(None)
-        self._record_event(action, actor, reasons=reason, certificate_status=certificate)
+        self._record_event(action, actor, reasons=reason, certificate_status=certificate, **fields)
 
     def _record_event(self, action: str, actor: Actor, **fields: Any) -> None:
         self.s.events_recorded += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.procedure import Stage
+from domain.report_statistics import FIGURES
 from domain.shanghai_time import at_local, end_of_day, local_date, start_of_day
 from domain.term import report_due, report_years
 from tests.browser.conftest import new_page, screenshot, sign_in
@@ -69,11 +70,25 @@ async def test_staff_take_an_application_to_a_certificate_through_the_pages(
     await clerk.goto(f"{base}/alliances/{code}")
     assert f"{state.notice.start} — {state.notice.end}" in await clerk.content()
 
-    await bureau.result(code)
-    await bureau.wait_for_mail("term_started")
+    # 9.5: after the notice, bureau staff record the approval document on a working day.
+    await bureau.sleep_until(end_of_day(state.notice.end) + timedelta(hours=1))
+    waiting = await bureau.wait_for_state(code, lambda s: s.stage == Stage.APPROVAL and s.clock)
+    first_day = waiting.approval_plan.first_day
+    await bureau.sleep_until(at_local(first_day, 10))
+    await bureau.settled(code)
     await sync_clock()
     staff = await new_page(chromium)
     await sign_in(staff, base, "staff")
+    await staff.goto(f"{base}/alliances/{code}")
+    await screenshot(staff, "alliance-approval-document")
+
+    async def record_approval(form):
+        await form.locator("input[name=document_number]").fill("鞍科批〔2026〕7号")
+        await form.locator("input[name=document_date]").fill(first_day.isoformat())
+
+    await _act_on_page(staff, base, code, "record_approval", record_approval)
+    await bureau.wait_for_mail("term_started")
+    await bureau.settled(code)
     await staff.goto(f"{base}/alliances/{code}")
     assert "认定有效" in await staff.locator("#status").inner_text()
     await screenshot(staff, "alliance-recognised")
@@ -134,17 +149,8 @@ async def test_an_annual_report_entered_through_the_form_stops_the_reminders(
         await form.locator("input[name=year]").fill(str(year))
         await form.locator("textarea[name=summary]").fill("年度总结")
         await form.locator("textarea[name=next_year_plan]").fill("下一年度计划")
-        for name in (
-            "rd_spending_wan",
-            "researchers",
-            "joint_projects",
-            "patents_applied",
-            "patents_granted",
-            "standards_drafted",
-            "technology_transfers",
-            "people_trained",
-        ):
-            await form.locator(f"input[name={name}]").fill("3")
+        for name, figure in FIGURES.items():
+            await form.locator(f"input[name={name}]").fill("3.5" if figure.money else "3")
 
     await _act_on_page(staff, base, code, "submit_annual_report", enter_report)
     await screenshot(staff, "alliance-report-entered")

@@ -1,4 +1,4 @@
-"""Eligibility at submission (articles 2, 8 and 10): every problem, at once, in plain words."""
+"""Eligibility at submission (articles 2, 5, 8 and 10): every problem, at once, in plain words."""
 
 from __future__ import annotations
 
@@ -7,21 +7,29 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from temporalio.contrib.pydantic import pydantic_data_converter
 
-from domain.application import MaterialKind
+from domain.application import ARTICLE_5_SECTORS, Application, MaterialKind
 from domain.application_file import load_application_file, material_from_file
 from domain.eligibility import (
     ApplicationInvalid,
     Problem,
     check_application,
+    check_new_application,
     early_results_priority,
     parse_application,
 )
+from domain.procedure import Actor, Role
+from domain.settings import Settings
+from domain.shanghai_time import start_of_day
+from domain.term import MembershipChange, TermState, term_end_for
+from domain.term_actions import check_membership_change
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SAMPLE = SAMPLES / "application-sample.yaml"
@@ -69,6 +77,14 @@ def member_code(index: int, code: str) -> Mutation:
     return mutate
 
 
+def drop(*fields: str) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        for name in fields:
+            del data[name]
+
+    return mutate
+
+
 def drop_material(kind: str, member_credit_code: str = "") -> Mutation:
     def mutate(data: dict[str, Any]) -> None:
         data["materials"] = [
@@ -98,6 +114,7 @@ def test_sample_application_has_no_problems():
     app = load_application_file(SAMPLE)
 
     assert check_application(app) == []
+    assert check_new_application(app, ARTICLE_5_SECTORS, date.today()) == []
     assert app.alliance_name == "鞍山市菱镁新材料产业技术创新战略联盟"
     assert app.lead_member() is not None
 
@@ -107,7 +124,13 @@ def test_sample_application_has_no_problems():
     [
         pytest.param(
             "application-broken-composition.yaml",
-            ["members", "members[3].task", "bodies.executive.full_time", "materials"],
+            [
+                "members",
+                "members[3].task",
+                "institute_advanced_level",
+                "bodies.executive.full_time",
+                "materials",
+            ],
             id="composition",
         ),
         pytest.param(
@@ -135,6 +158,9 @@ def test_broken_sample_reports_every_problem_at_once(sample, fields):
     [
         pytest.param(put("alliance_name", "  "), "alliance_name", "联盟名称", id="blank-name"),
         pytest.param(put("industry_field", ""), "industry_field", "产业领域", id="no-industry"),
+        pytest.param(
+            put("industry_sector", ""), "industry_sector", "重点产业（第五条）", id="no-sector"
+        ),
         pytest.param(
             put("lead_unit", "鞍山市某某有限公司"),
             "lead_unit",
@@ -211,6 +237,24 @@ def test_broken_sample_reports_every_problem_at_once(sample, fields):
             "bodies.executive.full_time",
             "专职化",
             id="executive-not-full-time",
+        ),
+        pytest.param(
+            put("institute_advanced_level", " "),
+            "institute_advanced_level",
+            "先进水平（第八条第2项）",
+            id="no-statement-of-the-institutes-advanced-level",
+        ),
+        pytest.param(
+            put("establishment_basis", ""),
+            "establishment_basis",
+            "成立的依据",
+            id="no-basis-of-the-founding",
+        ),
+        pytest.param(
+            put("established_on", "2024-02-30"),
+            "established_on",
+            "应为日期",
+            id="founding-date-that-is-no-date",
         ),
         pytest.param(
             put("agreement_complies", False),
@@ -405,6 +449,132 @@ def test_early_results_rank_the_queue_but_are_not_required():
     assert early_results_priority(app) == 1
     assert early_results_priority(without) == 0
     assert check_application(without) == []
+
+
+# ---- articles 5 and 8.1, 8.2: what a new application records since they were asked
+
+
+def test_application_not_yet_founded_is_refused_naming_the_date_and_basis():
+    """8.1: 联盟已正式成立 - a new application says when and on what basis."""
+    problems = problems_of(mutated(drop("established_on", "establishment_basis")))
+
+    assert [p.field for p in problems] == ["established_on", "establishment_basis"]
+    assert "联盟正式成立的日期" in problems[0].zh and "第八条第1项" in problems[0].zh
+    assert "formally founded" in problems[0].en
+    assert "成立大会决议" in problems[1].zh and "article 8.1" in problems[1].en
+
+
+def test_founding_date_after_today_is_refused():
+    today = date(2026, 5, 20)
+    data = mutated(put("established_on", "2026-05-21"))
+
+    with pytest.raises(ApplicationInvalid) as raised:
+        parse_application(data, today=today)
+
+    [problem] = raised.value.problems
+    assert problem.field == "established_on"
+    assert "2026-05-21晚于今天（2026-05-20）" in problem.zh
+    assert parse_application(mutated(put("established_on", "2026-05-20")), today=today)
+
+
+def test_sector_outside_the_citys_priority_sectors_is_refused_with_the_choices():
+    """Article 5: the alliance serves one of the city's priority sectors."""
+    problems = problems_of(mutated(put("industry_sector", "房地产业")))
+
+    assert [p.field for p in problems] == ["industry_sector"]
+    assert "“房地产业”不是本市确定的重点产业（第五条）" in problems[0].zh
+    assert "、".join(ARTICLE_5_SECTORS) in problems[0].zh
+    assert "not one of the city's priority sectors" in problems[0].en
+
+
+def test_configured_list_of_priority_sectors_is_honoured(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_PRIORITY_SECTORS", '["菱镁新材料", "钢铁精深加工"]')
+    sectors = Settings().priority_sectors
+    ours = mutated(put("industry_sector", "菱镁新材料"))
+    path = tmp_path / "application.json"
+    path.write_text(json.dumps(ours, ensure_ascii=False), encoding="utf-8")
+
+    assert sectors == ["菱镁新材料", "钢铁精深加工"]
+    assert parse_application(ours, sectors).industry_sector == "菱镁新材料"
+    assert load_application_file(path, sectors).industry_sector == "菱镁新材料"
+    with pytest.raises(ApplicationInvalid) as raised:
+        parse_application(sample_data(), sectors)
+    [problem] = raised.value.problems
+    assert problem.field == "industry_sector"
+    assert "“战略性新兴产业”不是本市确定的重点产业" in problem.zh
+    assert "可选：菱镁新材料、钢铁精深加工" in problem.zh
+
+
+def test_default_priority_sectors_are_those_of_article_5():
+    assert Settings().priority_sectors == [
+        "战略性新兴产业",
+        "传统产业改造提升",
+        "现代服务业",
+        "现代农业",
+        "民生科技产业",
+        "区域支柱产业",
+    ]
+
+
+def old_stored_application() -> dict[str, Any]:
+    """An application as workflows and saved histories hold it from before articles 5,
+    8.1 and 8.2 were recorded."""
+    return mutated(
+        drop("industry_sector", "established_on", "establishment_basis", "institute_advanced_level")
+    )
+
+
+def test_application_stored_before_the_new_records_still_reads():
+    app = Application.model_validate(old_stored_application())
+    converter = pydantic_data_converter.payload_converter
+    [payload] = converter.to_payloads([old_stored_application()])
+
+    assert converter.from_payloads([payload], [Application]) == [app]
+    assert (app.industry_sector, app.established_on, app.establishment_basis) == ("", None, "")
+    assert app.institute_advanced_level == ""
+    assert early_results_priority(app) == 1
+
+
+def test_workflow_recheck_passes_an_old_application_that_a_new_submission_must_complete():
+    """A workflow re-checks the application it holds (a resubmission's handler, replayed from
+    saved histories too): one stored before articles 5, 8.1 and 8.2 were recorded still
+    passes there, while submitted anew it must record them."""
+    old = Application.model_validate(old_stored_application())
+
+    assert check_application(old) == []
+    problems = check_new_application(old, ARTICLE_5_SECTORS, date(2026, 5, 20))
+    assert [p.field for p in problems] == [
+        "industry_sector",
+        "institute_advanced_level",
+        "established_on",
+        "establishment_basis",
+    ]
+
+
+def test_membership_change_is_not_refused_for_what_only_an_application_records():
+    """The term's re-check of article 8 probes an application without the 8.1, 8.2 and
+    article-5 records: only member, contact and lead-unit problems may count there."""
+    app = load_application_file(SAMPLE)
+    recognised = date(2026, 12, 19)
+    term = TermState(
+        alliance_code="2026-0001",
+        alliance_name=app.alliance_name,
+        district=app.district,
+        lead_unit=app.lead_unit,
+        members=app.members,
+        contacts=app.contacts,
+        term_start=recognised,
+        term_end=term_end_for(recognised),
+        tracking_from=start_of_day(recognised),
+    )
+    change = MembershipChange(
+        request_id="membership-change",
+        actor=Actor(name="联盟秘书处 李晓梅", role=Role.APPLICANT),
+        members=app.members[:-1],  # the testing body leaves
+        contacts=app.contacts,
+    )
+
+    check_membership_change(term, change)
 
 
 def test_json_file_reads_like_the_yaml_file(tmp_path):

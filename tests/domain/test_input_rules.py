@@ -207,7 +207,7 @@ def report(**statistics: Any) -> AnnualReportSubmission:
         pytest.param(
             lambda: report(patents_granted=-1),
             "statistics.patents_granted",
-            "创新资源统计的授权专利数应在0至1000000之间",
+            "创新资源统计的授权专利（件）应在0至1000000之间",
             "statistics.patents_granted must be between 0 and 1000000",
             id="negative-statistic",
         ),

@@ -115,12 +115,8 @@ CONTEXTS: dict[Purpose, dict] = {
         "grade_name": "良好",
         "opinion": "联盟运行规范，协同攻关成效明显。",
     },
-    Purpose.WARNING: {
-        "assessment_name": "期中考核评估",
-        "opinion": "联盟协同创新机制未有效运行。",
-        "rectification_due": "2029-03-31T09:59:59+00:00",
-    },
     Purpose.RECTIFICATION_NOTICE: {
+        "assessment_name": "期中考核评估",
         "opinion": "一、完善联盟协议；\n二、落实联合攻关项目。",
         "rectification_due": "2029-03-31T09:59:59+00:00",
     },
@@ -134,7 +130,14 @@ CONTEXTS: dict[Purpose, dict] = {
         "reason": "联合攻关项目尚未落实。",
         "extended_due": "2029-06-30T09:59:59+00:00",
     },
-    Purpose.REVOKED: {"reason": "整改期满仍不合格。", "revoked_on": "2029-07-15"},
+    Purpose.REVOKED: {
+        "ground": "rectification_failed",
+        "ground_zh": "整改复核不合格",
+        "ground_en": "failed the rectification re-check",
+        "legal_basis": "",
+        "reason": "整改期满仍不合格。",
+        "revoked_on": "2029-07-15",
+    },
     Purpose.RENEWED: {
         "new_term_start": "2031-10-12",
         "new_term_end": "2036-10-11",

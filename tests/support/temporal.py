@@ -14,13 +14,22 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from admin.procedure_client import act, submit_application, workflow_id_for
+from admin.procedure_client import (
+    act,
+    alliance_code_of,
+    assign_code,
+    submit_application,
+    workflow_id_for,
+)
 from admin.simulation import (
+    approval_document,
     expert_review,
+    latest_run_id,
     meeting_decision,
     recommendation,
     register_search_attributes,
     test_server_path,
+    until_continued,
 )
 from admin.simulation import request_id as new_id  # noqa: F401  (tests import it from here)
 from domain.application import Application
@@ -31,8 +40,10 @@ from domain.procedure import (
     Actor,
     ProcedureState,
     Role,
+    Stage,
 )
 from domain.settings import PROJECT_ROOT, Settings
+from domain.shanghai_time import at_local
 from domain.term import TermState
 from local_stack import SEARCH_ATTRIBUTES
 from workflows.recognition import RecognitionResult, RecognitionWorkflow
@@ -85,8 +96,13 @@ class Bureau:
             application,
             Actor(name=application.lead_unit, role=Role.APPLICANT),
         )
-        self.procedure_runs[application.alliance_code()] = handle.result_run_id
-        return application.alliance_code()
+        code = alliance_code_of(handle.id)
+        self.procedure_runs[code] = handle.result_run_id
+        return code
+
+    def code_of(self, application: Application) -> str:
+        """The 联盟编号 the registry assigned to this application's alliance."""
+        return assign_code(self.settings, application)
 
     async def track(self, code: str) -> None:
         """Remember the procedure run of an alliance submitted some other way (the CLI)."""
@@ -107,13 +123,19 @@ class Bureau:
         return await self.term_handle(code).query(TermWorkflow.state)
 
     async def result(self, code: str, step: timedelta = timedelta(hours=6)):
-        """The workflow's result, moving simulated time on until it has ended.
+        """The workflow's result, moving simulated time on until it has ended; staff record
+        the approval document on the first working day after the notice (9.5).
 
         Time is skipped explicitly: after an update the time-skipping server does not
         always skip on its own while a client waits for a result.
         """
         for _ in range(4 * 365):
             state = await self.state(code)
+            staff_record = not state.rules.approval_numbered_by_system
+            if state.stage == Stage.APPROVAL and state.approval_plan and staff_record:
+                await self.record_approval(code)
+                await self.settled(code)  # the term's first records and notice
+                continue
             if state.stage in FINAL_STAGES:
                 # A recognised procedure continues as new into the term, so its outcome
                 # is read from its final state rather than from a result.
@@ -238,3 +260,21 @@ class Bureau:
 
     async def approve_at_meeting(self, code: str, approved: bool = True) -> None:
         await self.act(code, "meeting_decision", meeting_decision(await self.now(), approved))
+
+    async def record_approval(self, code: str, number: str = "") -> ProcedureState:
+        """Staff record the approval document at 10:00 on the first working day after the
+        notice, dated that day (9.5); returns the state in which they did, once the
+        certificate is back and the id has continued as new into the term."""
+        for _ in range(4 * 60):  # six-hour steps to the end of the notice and its objections
+            state = await self.state(code)
+            if state.approval_plan is not None:
+                break
+            await self.sleep(timedelta(hours=6))
+        else:
+            raise AssertionError(f"{code} did not reach the approval document: {state.stage}")
+        day = state.approval_plan.first_day
+        await self.sleep_until(at_local(day, 10))
+        procedure_run = await latest_run_id(self.client, workflow_id_for(code))
+        await self.act(code, "record_approval", approval_document(day, number))
+        await until_continued(self.client, workflow_id_for(code), procedure_run)
+        return state

@@ -17,8 +17,12 @@ def _form(app, csrf: str) -> tuple[dict, dict]:
         "csrf": csrf,
         "alliance_name": app.alliance_name,
         "industry_field": app.industry_field,
+        "industry_sector": app.industry_sector,
         "district": app.district.value,
         "lead_unit": app.lead_unit,
+        "established_on": app.established_on.isoformat() if app.established_on else "",
+        "establishment_basis": app.establishment_basis,
+        "institute_advanced_level": app.institute_advanced_level,
         "agreement_complies": "on",
         "innovation_goals": app.innovation_goals,
         "operating_funds_wan": str(app.funding.operating_funds_wan),
@@ -58,8 +62,8 @@ async def test_an_application_entered_with_its_files_opens_the_procedure(bureau,
     data, files = _form(app, csrf_of((await staff.get("/applications/new")).text))
     response = await staff.post("/applications", data=data, files=files)
     assert response.status_code == 303, response.text
-    code = app.alliance_code()
-    assert response.headers["location"].startswith(f"/alliances/{code}")
+    code = bureau.code_of(app)  # 联盟编号, assigned by the registry on submission
+    assert response.headers["location"].startswith(f"/alliances/{code}?")
     await bureau.settled(code)  # the registry records the submission after the answer
     state = await bureau.state(code)
     assert {m.kind.value for m in state.application.materials} >= {"agreement", "licence_copy"}
@@ -92,6 +96,22 @@ async def test_a_refused_application_lists_every_problem_and_stores_nothing(bure
     assert data["alliance_name"] in response.text, "entered values are kept"
     url = bureau.settings.registry_url()
     assert _count(url, UploadedFile) == 0 and _count(url, Alliance) == 0
+
+
+async def test_a_sector_outside_the_configured_list_and_a_future_founding_are_refused(
+    bureau, as_user
+):
+    staff = await as_user("staff")
+    form = (await staff.get("/applications/new")).text
+    assert '<option value="区域支柱产业"' in form, "the sectors of article 5 are offered"
+    data, files = _form(sample_application(), csrf_of(form))
+    data["industry_sector"] = "房地产业"
+    data["established_on"] = "2099-01-01"
+    response = await staff.post("/applications", data=data, files=files)
+    assert response.status_code == 400
+    assert "“房地产业”不是本市确定的重点产业（第五条）" in response.text
+    assert "联盟成立日期2099-01-01晚于今天" in response.text
+    assert _count(bureau.settings.registry_url(), Alliance) == 0
 
 
 async def test_only_bureau_staff_enter_applications(as_user):

@@ -209,7 +209,9 @@ async def test_certificate_check_shows_valid_then_revoked_and_unknown_numbers(ap
         assert unknown.status_code == 404 and "查无此证书" in unknown.text
 
         await bureau.act(
-            code, "revoke", Revocation(request_id=new_id(), actor=STAFF, reason="整改不合格")
+            code,
+            "revoke",
+            Revocation(request_id=new_id(), actor=STAFF, ground="falsified", reason="材料不实"),
         )
         revoked = await _poll(client, page, lambda r: "已撤销" in r.text)
         assert "已撤销" in revoked.text and "有效期" in revoked.text

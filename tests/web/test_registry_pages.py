@@ -17,22 +17,24 @@ from domain.application import Application
 from domain.credit_code import complete_code
 from domain.districts import District
 from domain.procedure import Actor, Role
+from domain.report_statistics import FIGURES
 from domain.shanghai_time import SHANGHAI
-from domain.term import AnnualReportSubmission, ResourceStatistics
+from domain.term import AnnualReportSubmission
 from registry.calendar_store import loaded_years
 from registry.database import session_scope
 from registry.tables import Alliance, AnnualReportRow, CalendarYear
 from tests.support.temporal import sample_application
 from tests.web.conftest import csrf_of
+from tests.workflows.test_term import STATS
 from web.export import HEADER
 
-SAMPLE_CODE = sample_application().alliance_code()
+SAMPLE_LEAD = sample_application().lead_unit_code()
 
 
 def variant(suffix: str, district: District, name: str) -> Application:
     """The sample under another lead-unit code, district and name."""
     application = sample_application()
-    old = application.alliance_code()
+    old = application.lead_unit_code()
     new = complete_code(old[:15] + suffix)
     application.lead_member().credit_code = new
     for material in application.materials:
@@ -159,8 +161,8 @@ async def test_excel_export_holds_exactly_the_filtered_rows(bureau, web_app, as_
 
 async def test_dashboard_counts_match_the_registry(bureau, as_user):
     await two_alliances(bureau)
-    await bureau.submit(variant("08", District.TIEXI, "鞍山市钢铁冶金产业技术创新战略联盟"))
-    await registered(bureau, complete_code(SAMPLE_CODE[:15] + "08"), "district_review")
+    third = await bureau.submit(variant("08", District.TIEXI, "鞍山市钢铁冶金产业技术创新战略联盟"))
+    await registered(bureau, third, "district_review")
     with session_scope(bureau.settings.registry_url()) as session:
         expected = dict(
             session.exec(select(Alliance.status, func.count()).group_by(Alliance.status)).all()
@@ -210,6 +212,65 @@ async def test_dashboard_shows_deadlines_overdue_reports_and_reports_per_year(
     assert rows_of(page, "overdue") == []
     assert re.search(rf'<tr data-year="{year}">.*?class="count">1<', page, re.S)
     assert listed((await staff.get("/alliances", params={"overdue": "1"})).text) == []
+    figures = figures_on_page((await staff.get(f"/alliances/{code}")).text, year)
+    assert figures["成果转化收入（万元）"] == "415.8"
+    assert figures["技术创新平台建设或共享（个）"] == "3"
+    assert len(figures) == len(FIGURES)
+
+
+def figures_on_page(html: str, year: int) -> dict[str, str]:
+    """The alliance page's innovation resource statistics of one report: label -> value."""
+    section = html.split(f'id="statistics-{year}"', 1)[1].split("</details>", 1)[0]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>(.*?)</td></tr>", section)
+    return {label: re.sub(r"<[^>]+>", "", value) for label, value in rows}
+
+
+async def test_a_report_entered_on_the_page_needs_every_figure_and_old_ones_show_not_reported(
+    bureau, as_user
+):
+    code = await bureau.recognise()
+    alliance = await registered(bureau, code, "active")
+    year = alliance.recognised_on.year + 1
+    staff = await as_user("staff")
+    form = {
+        "year": str(year),
+        "summary": "年度总结：完成三项共性技术攻关",
+        "next_year_plan": "下一年度计划：推进两项标准制定",
+        **{name: str(value) for name, value in STATS.model_dump().items()},
+    }
+
+    async def enter(data: dict[str, str]):
+        page = await staff.get(f"/alliances/{code}")
+        assert "引进人才（人）" in page.text.split('id="form-submit_annual_report"', 1)[1]
+        return await staff.post(
+            f"/alliances/{code}/actions/submit_annual_report",
+            data={"csrf": csrf_of(page.text), **data},
+        )
+
+    refused = await enter({**form, "government_funding_wan": ""})
+    assert refused.status_code == 400 and "请填写获得政府资金支持（万元）" in refused.text
+    refused = await enter({**form, "new_products": "-1"})
+    assert refused.status_code == 400 and "新产品（项）应在0至1000000之间" in refused.text
+    assert (await enter(form)).status_code == 303
+    await reports_received(bureau, code, year)
+
+    # A report stored before the later figures were asked for: the registry row has eight.
+    with session_scope(bureau.settings.registry_url()) as session:
+        session.add(
+            AnnualReportRow(
+                alliance_code=code,
+                term_no=1,
+                year=year - 1,
+                status="accepted",
+                statistics=STATS.model_dump(include=set(list(FIGURES)[:8])),
+                updated_at=datetime.now(SHANGHAI),
+            )
+        )
+    page = (await staff.get(f"/alliances/{code}")).text
+    entered, stored = figures_on_page(page, year), figures_on_page(page, year - 1)
+    assert entered["获得政府资金支持（万元）"] == "300" and entered["引进人才（人）"] == "12"
+    assert stored["研发投入（万元）"] == "1250.5"
+    assert stored["引进人才（人）"] == stored["新产品（项）"] == "未填报"
 
 
 def annual_report(year: int) -> AnnualReportSubmission:
@@ -219,16 +280,7 @@ def annual_report(year: int) -> AnnualReportSubmission:
         year=year,
         summary="年度总结：完成三项共性技术攻关",
         next_year_plan="下一年度计划：推进两项标准制定",
-        statistics=ResourceStatistics(
-            rd_spending_wan=1250.5,
-            researchers=86,
-            joint_projects=7,
-            patents_applied=15,
-            patents_granted=9,
-            standards_drafted=2,
-            technology_transfers=4,
-            people_trained=120,
-        ),
+        statistics=STATS,
     )
 
 

@@ -121,7 +121,7 @@ STEP_FORMS = {
         "result": "pass",
     },
     "meeting_decision": {"meeting_number": "1", "meeting_date": "2026-01-01", "result": "approve"},
-    "revoke": {"reason": "x"},
+    "revoke": {"ground": "dissolved", "reason": "x"},
 }
 
 

@@ -114,11 +114,10 @@ def test_accepted_text_is_stored_as_typed_and_the_procedure_goes_on(system, name
     application = _application(name, goals, next(SERIAL))
     if application is None:
         return  # refused at the door with the field named: nothing reached Temporal
-    code = application.alliance_code()
     bureau = system.bureau
 
     async def submit_then_withdraw():
-        await bureau.submit(application)
+        code = await bureau.submit(application)
         withdrawn = await bureau.act(
             code,
             "withdraw",
@@ -128,9 +127,9 @@ def test_accepted_text_is_stored_as_typed_and_the_procedure_goes_on(system, name
                 reason=goals,
             ),
         )
-        return withdrawn, await bureau.settled(code)
+        return code, withdrawn, await bureau.settled(code)
 
-    withdrawn, outbox = system.call(submit_then_withdraw())
+    code, withdrawn, outbox = system.call(submit_then_withdraw())
 
     assert withdrawn.stage == Stage.WITHDRAWN
     assert outbox.pending == [] and outbox.incidents == []

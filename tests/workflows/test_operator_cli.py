@@ -53,8 +53,10 @@ async def test_submitting_twice_while_in_progress_is_refused(operator_env):
 async def test_staff_take_the_sample_to_a_certificate_from_the_command_line(operator_env, tmp_path):
     bureau = operator_env
     app = sample_application()
-    code = app.alliance_code()
-    assert (await run(starter.app, "submit", SAMPLES / "application-sample.yaml")).exit_code == 0
+    submitted = await run(starter.app, "submit", SAMPLES / "application-sample.yaml")
+    assert submitted.exit_code == 0
+    code = bureau.code_of(app)
+    assert f"联盟编号 (alliance code): {code}" in submitted.output
     await bureau.track(code)
 
     wrong = await run(cli.app, "review", code, "recommend", "--as", "王审查", "--district", "tiexi")
@@ -208,7 +210,13 @@ async def test_staff_and_alliance_act_on_the_term_from_the_command_line(operator
         "同意",
     )
     assert too_early.exit_code == 1 and "现在不能记录结果" in too_early.output
-    revoked = await run(cli.app, "revoke", code, "--as", "钱职员", "--reason", "弄虚作假")
+    no_basis = await run(
+        cli.app, "revoke", code, "--as", "钱职员", "--ground", "other", "--reason", "x"
+    )
+    assert no_basis.exit_code == 1 and "请填写取消资格的依据" in no_basis.output
+    revoked = await run(
+        cli.app, "revoke", code, "--as", "钱职员", "--ground", "falsified", "--reason", "弄虚作假"
+    )
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     await bureau.settled(code)  # the registry row is written once the action has answered
     listed = await run(cli.app, "list", "--status", "revoked")

@@ -46,10 +46,14 @@ async def test_sample_application_goes_from_submission_to_certificate(bureau_eac
     assert f"{expected.start.year}年{expected.start.month}月{expected.start.day}日" in text
     assert f"{expected.end.year}年{expected.end.month}月{expected.end.day}日" in text
 
-    await bureau.sleep(timedelta(days=20))
-    final = await bureau.wait_for_state(code, lambda s: s.stage == Stage.RECOGNISED)
+    # 9.5: bureau staff are asked for the approval document and record it.
+    approval = await bureau.record_approval(code, "鞍科批〔2026〕7号")
+    assert approval.stage == Stage.APPROVAL
+    assert approval.approval_plan.first_day == calendar.next_working_day(expected.end)
+    final = await bureau.wait_for_state(code, lambda s: s.recognition is not None)
     assert final.stage == Stage.RECOGNISED
-    assert final.recognition.recognised_on > expected.end
+    assert final.recognition.recognised_on == approval.approval_plan.first_day
+    assert final.recognition.approval_document_number == "鞍科批〔2026〕7号"
 
     recognised = await bureau.wait_for_mail("recognised")
     assert len(recognised) == 1
@@ -80,7 +84,7 @@ async def test_sample_application_goes_from_submission_to_certificate(bureau_eac
     purposes = [m["X-Alliance-Notice-Key"].split(":")[2] for m in bureau.mails()]
     assert sorted(purposes) == sorted(
         ["application_received", "notice_published", "recognised", "term_started"]
-        + ["action_requested"] * 3
+        + ["action_requested"] * 4
         + ["progress"] * 2
     )
     for message in bureau.mails():
@@ -92,6 +96,7 @@ async def test_sample_application_goes_from_submission_to_certificate(bureau_eac
         set(district_inbox),
         set(bureau.settings.expert_organiser_emails),
         set(bureau.settings.staff_emails) | set(bureau.settings.director_clerk_emails),
+        set(bureau.settings.staff_emails),
     ]
 
     with session_scope(bureau.settings.registry_url()) as session:
@@ -110,6 +115,8 @@ async def test_sample_application_goes_from_submission_to_certificate(bureau_eac
         "expert_review.pass",
         "director_meeting.approve",
         "public_notice.published",
+        "public_notice.ended",
+        "approval.recorded",
         "recognised",
         "term.started",
     ]

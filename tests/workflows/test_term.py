@@ -26,6 +26,7 @@ from domain.term import (
     RectificationReport,
     ResourceStatistics,
     Revocation,
+    RevocationGround,
     TermExtension,
     TermStatus,
     assessment_opens,
@@ -47,6 +48,14 @@ STATS = ResourceStatistics(
     standards_drafted=2,
     technology_transfers=4,
     people_trained=120,
+    platforms=3,
+    member_funds_invested_wan=860.0,
+    government_funding_wan=300.0,
+    achievements_commercialised=2,
+    commercialisation_income_wan=415.8,
+    new_products=5,
+    ip_licensed=3,
+    talents_introduced=12,
 )
 
 
@@ -58,6 +67,14 @@ def report(year: int, summary: str = "年度总结：完成三项共性技术攻
         summary=summary,
         next_year_plan="下一年度计划：推进两项标准制定",
         statistics=STATS,
+    )
+
+
+def revocation(
+    ground: RevocationGround, reason: str = "整改不合格", actor: Actor = STAFF, basis: str = ""
+) -> Revocation:
+    return Revocation(
+        request_id=request_id(), actor=actor, ground=ground, reason=reason, legal_basis=basis
     )
 
 
@@ -120,7 +137,13 @@ async def test_a_full_term_on_time_renews_into_a_second_term(bureau):
     assert counts["report_received"] == counts["report_accepted"] == len(years)
     assert counts["assessment_opened"] == counts["assessment_result"] == 2
     assert counts["renewed"] == 1 and counts["term_started"] == 2
-    for absent in ("report_overdue", "report_escalation", "warning", "expired", "revoked"):
+    for absent in (
+        "report_overdue",
+        "report_escalation",
+        "rectification_notice",
+        "expired",
+        "revoked",
+    ):
         assert counts[absent] == 0, absent
 
     with session_scope(bureau.settings.registry_url()) as session:
@@ -168,6 +191,11 @@ async def test_a_returned_report_is_resubmitted(bureau):
     state = await bureau.term_state(code)
     year = report_years(state)[0]
     await bureau.sleep_until(at_local(local_date(report_due(year)) - timedelta(days=20), 10))
+    incomplete = STATS.model_copy(update={"talents_introduced": None})
+    with pytest.raises(ProcedureActionFailed, match="创新资源统计缺少引进人才（人），请补填"):
+        await bureau.act(
+            code, "submit_annual_report", report(year).model_copy(update={"statistics": incomplete})
+        )
     await bureau.act(code, "submit_annual_report", report(year, "初稿"))
     returned = await bureau.act(
         code,
@@ -208,12 +236,14 @@ async def _poor_midterm(bureau):
         bureau, code, AssessmentKind.MIDTERM, Grade.POOR, "协同机制运行不畅"
     )
     assert status == TermStatus.RECTIFICATION
-    warning = await bureau.wait_for_mail("warning")
-    notice = await bureau.wait_for_mail("rectification_notice")
+    # Article 12: 给予告诫，限期整改 — one notice does both, to the alliance and staff.
+    [notice] = await bureau.wait_for_mail("rectification_notice")
+    assert "告诫及限期整改" in subject_of(notice)
+    assert bureau.settings.staff_emails[0] in notice["To"]
     state = await bureau.term_state(code)
     due = state.rectification.due
-    assert f"{due.year}年{due.month}月{due.day}日" in body_of(notice[0])
-    assert "协同机制运行不畅" in body_of(warning[0])
+    assert f"{due.year}年{due.month}月{due.day}日" in body_of(notice)
+    assert "协同机制运行不畅" in body_of(notice) and "第十二条" in body_of(notice)
     return code, state
 
 
@@ -257,7 +287,7 @@ async def test_failed_rectification_may_be_extended_once_then_revoked(bureau):
     extension = RectificationExtension(request_id=request_id(), actor=STAFF, days=30, reason="疫情")
     extended = await bureau.act(code, "extend_rectification", extension)
     assert extended.extended
-    with pytest.raises(ProcedureActionFailed, match="只能延长一次"):
+    with pytest.raises(ProcedureActionFailed, match="最多可延长1次"):
         await bureau.act(
             code,
             "extend_rectification",
@@ -268,13 +298,13 @@ async def test_failed_rectification_may_be_extended_once_then_revoked(bureau):
         "recheck_rectification",
         RectificationRecheck(request_id=request_id(), actor=STAFF, passed=False, reason="仍未整改"),
     )
-    status = await bureau.act(
-        code, "revoke", Revocation(request_id=request_id(), actor=STAFF, reason="整改不合格")
-    )
+    status = await bureau.act(code, "revoke", revocation(RevocationGround.RECTIFICATION_FAILED))
     assert status == TermStatus.REVOKED
     result = await bureau.term_handle(code).result()
     assert result.status == TermStatus.REVOKED
-    assert len(await bureau.wait_for_mail("revoked")) == 1
+    [revoked] = await bureau.wait_for_mail("revoked")
+    # Article 12 sets no consequence for a failed re-check: the notice cites the ground only.
+    assert "整改复核不合格" in body_of(revoked) and "第十二条" not in body_of(revoked)
     with session_scope(bureau.settings.registry_url()) as session:
         assert session.get(Alliance, code).status == "revoked"
         certificates = session.exec(select(Certificate).where(Certificate.alliance_code == code))
@@ -286,8 +316,10 @@ async def test_a_failed_final_assessment_revokes_the_status(bureau):
     code = await bureau.recognise()
     status = await hand_in_assessment(bureau, code, AssessmentKind.FINAL, Grade.POOR, "未达目标")
     assert status == TermStatus.REVOKED
-    revoked = await bureau.wait_for_mail("revoked")
-    assert "未达目标" in body_of(revoked[0])
+    [revoked] = await bureau.wait_for_mail("revoked")
+    assert "未达目标" in body_of(revoked)
+    # The one ground article 12 names, and the only one whose notice cites it.
+    assert "期末综合评估" in body_of(revoked) and "第十二条" in body_of(revoked)
     assert (await bureau.term_handle(code).result()).status == TermStatus.REVOKED
     with session_scope(bureau.settings.registry_url()) as session:
         row = session.exec(select(AssessmentRow).where(AssessmentRow.kind == "final")).one()
@@ -347,13 +379,9 @@ async def test_staff_extend_a_term_waiting_for_its_final_result(bureau):
 async def test_staff_may_revoke_and_a_recognised_alliance_may_give_up_its_status(bureau):
     code = await bureau.recognise()
     with pytest.raises(ProcedureActionFailed, match="请填写取消资格的理由"):
-        await bureau.act(
-            code, "revoke", Revocation(request_id=request_id(), actor=STAFF, reason="")
-        )
+        await bureau.act(code, "revoke", revocation(RevocationGround.FALSIFIED, reason=""))
     with pytest.raises(ProcedureActionFailed, match="无权"):
-        await bureau.act(
-            code, "revoke", Revocation(request_id=request_id(), actor=ALLIANCE, reason="x")
-        )
+        await bureau.act(code, "revoke", revocation(RevocationGround.FALSIFIED, actor=ALLIANCE))
     status = await bureau.act(
         code, "withdraw", Withdrawal(request_id=request_id(), actor=ALLIANCE, reason="联盟解散")
     )
