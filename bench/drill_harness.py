@@ -54,7 +54,7 @@ from bench.deadline_storm import (
 )
 from domain.procedure import Actor, Role
 from domain.settings import PROJECT_ROOT, Settings
-from domain.term import AnnualReportSubmission, TermState
+from domain.term import AnnualReportSubmission, TermState, milestones
 from local_stack import wait_for_temporal
 from registry.calendar_store import seed_from_package
 from registry.database import engine_for, session_scope, upgrade_schema
@@ -476,16 +476,20 @@ class System:
         return Storm(instant=instant, states=states)
 
     async def storm_taken(self, storm: Storm, timeout: float = 120) -> float:
-        """Seconds from the instant until every workflow of the storm had acted on its
-        milestone (a query is answered after the workflow's pending task): the burst of
-        N timer tasks is over, and what remains is the notices' delivery."""
+        """Seconds from the instant until no workflow of the storm still had its milestone
+        ahead (a query is answered after the workflow's pending task): the burst of N timer
+        tasks is over, and what remains is the notices' delivery. A workflow has dealt
+        with it when it acted on it, or when an action taken at the peak (a report handed
+        in before its timer task ran) made it moot."""
         waiting = list(storm.codes)
         gate = asyncio.Semaphore(20)
 
         async def taken(code: str) -> bool:
             async with gate:
                 handle = self.client.get_workflow_handle(f"alliance-{code}")
-                return storm.milestone in (await handle.query(TermWorkflow.state)).done
+                state = await handle.query(TermWorkflow.state)
+                ahead = {m.key for m in milestones(state)}
+                return storm.milestone in state.done or storm.milestone not in ahead
 
         deadline = time.monotonic() + timeout
         while waiting and time.monotonic() < deadline:
