@@ -140,7 +140,8 @@ def next_step(scenario: Scenario, state: TermState, now: datetime) -> Step | Non
         late = scenario == Scenario.LATE_REPORT and year == report_years(state)[0]
         # The renewed alliance sends its last December's report after the renewal, so
         # its reminders show on both sides of it.
-        last_december = scenario == Scenario.RENEWED and year == state.term_end.year
+        last_year = state.term_end.year if state.term_no == 1 else min(state.carried_years)
+        last_december = scenario == Scenario.RENEWED and year == last_year
         if record is None or record.status == ReportStatus.DUE:
             when = _day(report_due(year), 45 if late else -4 if last_december else -25)
             candidates.append(

@@ -14,6 +14,15 @@ def _lines_of(output: str, name: str) -> list[str]:
     return [line for line in output.splitlines() if f"  {name}  " in line]
 
 
+def _summary(output: str, n: int) -> tuple[str, str]:
+    """(联盟编号, lead unit credit code) from the closing line of 演练n."""
+    line = next(
+        line for line in output.splitlines() if line.startswith(f"演练{n}: ") and "联盟编号" in line
+    )
+    code, lead = line.split("联盟编号 ", 1)[1].split("，发起单位 ")
+    return code.strip(), lead.strip()
+
+
 def test_rehearsal_shows_each_scenario_through_five_years(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "300")
     result = CliRunner().invoke(
@@ -28,10 +37,16 @@ def test_rehearsal_shows_each_scenario_through_five_years(tmp_path, monkeypatch)
             "revoked",
             "--scenario",
             "renewed",
+            "--scenario",
+            "final-after-recheck",
+            "--scenario",
+            "second-alliance",
         ],
     )
     assert result.exit_code == 0, result.output
-    late, revoked, renewed = (_lines_of(result.output, f"演练{n}") for n in (1, 2, 3))
+    late, revoked, renewed, after_recheck, second = (
+        _lines_of(result.output, f"演练{n}") for n in (1, 2, 3, 4, 5)
+    )
 
     stamps = [line[:16] for line in late + revoked + renewed]
     assert all(datetime.strptime(s, "%Y-%m-%d %H:%M") for s in stamps)
@@ -46,5 +61,17 @@ def test_rehearsal_shows_each_scenario_through_five_years(tmp_path, monkeypatch)
     assert "演练3: 认定有效 (active), 第2个认定期" in result.output
     first, last = renewed[0][:4], renewed[-1][:4]
     assert int(last) - int(first) >= 5
+    # Article 11 across the renewal: the last December of term 1 is reminded on both sides.
+    renewal = next(line for line in renewed if "· term.started" in line and line[:4] == last)
+    reminders = [line for line in renewed if f"{last}年度报告报送提醒" in line]
+    assert any(line < renewal for line in reminders) and any(line > renewal for line in reminders)
+    # Article 12: after a failed re-check without revocation, the passed final renews.
+    assert any("· rectification.failed" in line for line in after_recheck)
+    assert not any("· revoked" in line for line in after_recheck)
+    assert "演练4: 认定有效 (active), 第2个认定期 (term 2)" in result.output
+    # Two alliances of one lead unit, each with its own 联盟编号.
+    summary = {n: _summary(result.output, n) for n in (1, 5)}
+    assert summary[1][1] == summary[5][1] and summary[1][0] != summary[5][0]
+    assert len(second) > 0
     if datetime.now(UTC).year > max(package_years()):
         assert "演练按周一至周五计算" in result.output
