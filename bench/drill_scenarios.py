@@ -253,7 +253,9 @@ async def smtp_outage(
         back_at = await _at(planned, system.smtp.start)
         say(f"  SMTP back after {back_at - down_at:.0f} s")
         expected = _merge(
-            storm_notices(storm),
+            # The alliance that handed in its report at the peak may have made its
+            # overdue notice moot before its timer task ran: it is not expected.
+            {c: p for c, p in storm_notices(storm).items() if c != actions.at_peak},
             actions.notices(),
             {application_code: {Purpose.APPLICATION_RECEIVED.value, Purpose.PROGRESS.value}},
         )
