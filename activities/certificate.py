@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
-from sqlmodel import Session, col, select, update
+from sqlmodel import select
 from temporalio import activity
 
 from activities.faults import in_thread
@@ -22,7 +22,8 @@ from domain.certificate import CertificateRequest, chinese_date, format_number, 
 from domain.procedure import Recognition
 from domain.settings import Settings
 from registry.database import session_scope
-from registry.tables import Certificate, Document, NumberSequence
+from registry.numbers import next_number
+from registry.tables import Certificate, Document
 
 ISSUER = "鞍山市科学技术局"
 REGULATION = "《鞍山市产业技术创新战略联盟认定管理办法》（鞍科发〔2016〕21号）"
@@ -69,15 +70,15 @@ class CertificateActivities:
                 or format_number(
                     settings.approval_document_format,
                     year,
-                    _next_number(session, f"approval:{year}"),
+                    next_number(session, f"approval:{year}"),
                 ),
                 serial=format_number(
                     settings.certificate_serial_format,
                     year,
-                    _next_number(session, f"certificate:{year}"),
+                    next_number(session, f"certificate:{year}"),
                 ),
                 plaque_number=format_number(
-                    settings.plaque_number_format, year, _next_number(session, f"plaque:{year}")
+                    settings.plaque_number_format, year, next_number(session, f"plaque:{year}")
                 ),
                 issued_on=request.recognised_on,
                 valid_until=valid_until(request.recognised_on),
@@ -99,23 +100,6 @@ class CertificateActivities:
             session.add(certificate)
             session.flush()
             return _recognition(certificate)
-
-
-def _next_number(session: Session, name: str) -> int:
-    """The next value of a per-year counter, inside the caller's transaction."""
-    # Incrementing in place takes the row (PostgreSQL) or database (SQLite) write lock at
-    # once, so concurrent issuers queue instead of both reading the same value.
-    value = session.exec(
-        update(NumberSequence)
-        .where(col(NumberSequence.name) == name)
-        .values(value=NumberSequence.value + 1)
-        .returning(col(NumberSequence.value))
-    ).scalar_one_or_none()
-    if value is not None:
-        return value
-    session.add(NumberSequence(name=name, value=1))
-    session.flush()
-    return 1
 
 
 def _recognition(certificate: Certificate) -> Recognition:

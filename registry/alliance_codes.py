@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
 from registry.database import session_scope
-from registry.tables import Alliance, AllianceCode, NumberSequence
+from registry.numbers import next_number
+from registry.tables import Alliance, AllianceCode
 
 CODE_PATTERN = r"^\d{4}-\d{4,}$"
 
@@ -77,20 +78,3 @@ def _code_of(session: Session, lead_unit_code: str, alliance_name: str) -> str |
             AllianceCode.alliance_name == alliance_name,
         )
     ).first()
-
-
-def next_number(session: Session, name: str) -> int:
-    """The next value of a per-year counter, inside the caller's transaction."""
-    # Incrementing in place takes the row (PostgreSQL) or database (SQLite) write lock at
-    # once, so concurrent issuers queue instead of both reading the same value.
-    value = session.exec(
-        update(NumberSequence)
-        .where(col(NumberSequence.name) == name)
-        .values(value=NumberSequence.value + 1)
-        .returning(col(NumberSequence.value))
-    ).scalar_one_or_none()
-    if value is not None:
-        return value
-    session.add(NumberSequence(name=name, value=1))
-    session.flush()
-    return 1
