@@ -7,7 +7,9 @@ COPY registry registry
 COPY activities activities
 COPY workflows workflows
 COPY notifications notifications
+COPY client client
 COPY admin admin
+COPY web web
 COPY migrations migrations
 COPY templates templates
 COPY samples samples

@@ -77,7 +77,7 @@ def prepare_registry(settings: Settings) -> None:
 
 
 async def wait_for_temporal(settings: Settings, server: subprocess.Popen):
-    from worker import connect
+    from client.connection import connect
 
     for _ in range(120):
         if server.poll() is not None:

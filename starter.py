@@ -16,12 +16,6 @@ from rich.progress import Progress
 from temporalio.client import Client
 
 from admin.demo import main as run_demo
-from admin.procedure_client import (
-    ProcedureActionFailed,
-    alliance_code_of,
-    open_procedure,
-    start_term,
-)
 from admin.provincial_import import ImportedTerm, ImportFileInvalid, import_provincial_csv
 from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
 from admin.simulation import SimulationStopped
@@ -32,11 +26,17 @@ from admin.terminal import (
     refuse,
     run_and_exit,
 )
+from client.alliances import (
+    ProcedureActionFailed,
+    alliance_code_of,
+    open_procedure,
+    start_term,
+)
+from client.connection import connect
 from domain.application import Application
 from domain.settings import PROJECT_ROOT, Settings, get_settings
 from registry.calendar_store import CalendarFileInvalid
 from registry.database import upgrade_schema
-from worker import connect
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
 app = typer.Typer(

@@ -6,13 +6,13 @@ import asyncio
 import logging
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.calendar import CalendarActivities
 from activities.certificate import CertificateActivities
 from activities.email import EmailActivities
 from activities.registry import RegistryActivities
+from client.connection import connect
 from domain.settings import Settings, get_settings
 from workflows.recognition import RecognitionWorkflow
 from workflows.term import TermWorkflow
@@ -42,14 +42,6 @@ def build_worker(client: Client, settings: Settings) -> Worker:
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
         activities=activities_for(settings),
-    )
-
-
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
     )
 
 

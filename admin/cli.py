@@ -17,7 +17,16 @@ from pydantic import ValidationError
 from rich.table import Table
 from sqlmodel import col, select
 
-from admin.procedure_client import (
+from admin.terminal import (
+    OperatorCommands,
+    console,
+    load_application_or_exit,
+    refusal_lines,
+    refuse,
+    run_and_exit,
+)
+from client.actions import StaffAction
+from client.alliances import (
     ProcedureActionFailed,
     act,
     alliance_code_of,
@@ -27,17 +36,10 @@ from admin.procedure_client import (
     procedure_state,
     term_state,
 )
-from admin.procedure_client import (
+from client.alliances import (
     outbox as read_outbox,
 )
-from admin.terminal import (
-    OperatorCommands,
-    console,
-    load_application_or_exit,
-    refusal_lines,
-    refuse,
-    run_and_exit,
-)
+from client.connection import connect
 from domain.districts import District, district_zh
 from domain.effects import INCIDENT_STATUS_ZH, IncidentRetry
 from domain.notices import UNDELIVERED
@@ -72,6 +74,7 @@ from domain.term import (
     AssessmentMaterials,
     AssessmentResult,
     Grade,
+    MembershipChange,
     PlaqueHandover,
     PlaqueHandoverRecord,
     RectificationExtension,
@@ -92,7 +95,6 @@ from registry.calendar_store import (
 from registry.database import session_scope, upgrade_schema
 from registry.tables import Alliance, AuditEntry, Certificate, DecisionRow, Document, EmailMessage
 from web.accounts import AccountInvalid, create_user
-from worker import connect
 from workflows.recognition import ActionResult
 
 app = typer.Typer(
@@ -142,12 +144,13 @@ def _code(given: str) -> str:
     return alliance_code_of(given.strip())
 
 
-def _send(code: str, update: str, action) -> None:
+def _send(code: str, name: StaffAction, action) -> None:
+    """Send one action of the catalogue and print the workflow's answer."""
     code = _code(code)
 
     async def go():
         client = await connect(get_settings())
-        return await act(client, code, update, action)
+        return await act(client, code, name, action)
 
     try:
         result = asyncio.run(go())
@@ -156,9 +159,9 @@ def _send(code: str, update: str, action) -> None:
     accepted = f"[green]已受理 (accepted)[/green] 请求编号 request id {action.request_id}"
     if isinstance(result, ActionResult):
         console.print(f"{accepted}；当前阶段 (stage): {result.message} ({result.stage.value})")
-    elif update == "file_objection":
+    elif name == StaffAction.FILE_OBJECTION:
         console.print(f"{accepted}；异议编号 (objection no.) {result}")
-    elif update == "retry_incident":
+    elif name == StaffAction.RETRY_INCIDENT:
         console.print(f"{accepted}；待办事项 (effects queued): {result}")
     elif isinstance(result, PlaqueHandoverRecord):
         console.print(
@@ -396,7 +399,7 @@ def incidents_retry(
         actor=Actor(name=actor, role=Role.BUREAU_STAFF),
         incident_no=number,
     )
-    _send(code, "retry_incident", action)
+    _send(code, StaffAction.RETRY_INCIDENT, action)
 
 
 @app.command("certificate")
@@ -440,7 +443,7 @@ def review(
     """审查推荐 (9.2): the district reviewer recommends, returns or rejects."""
     _send(
         code,
-        "district_review",
+        StaffAction.DISTRICT_REVIEW,
         DistrictReview(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.DISTRICT_REVIEWER, district=district),
@@ -462,7 +465,7 @@ def resubmit(
     application = load_application_or_exit(path)
     _send(
         code,
-        "resubmit",
+        StaffAction.RESUBMIT,
         Resubmission(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.APPLICANT),
@@ -506,7 +509,7 @@ def expert_review(
     """专家评审 (9.3): the third party records panel, scores, opinions and the result."""
     _send(
         code,
-        "expert_review",
+        StaffAction.EXPERT_REVIEW,
         ExpertReview(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.EXPERT_ORGANISER),
@@ -533,7 +536,7 @@ def meeting(
     """局长办公会 (9.4): record the meeting's approval or rejection."""
     _send(
         code,
-        "meeting_decision",
+        StaffAction.MEETING_DECISION,
         MeetingDecision(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.DIRECTOR_CLERK),
@@ -559,14 +562,44 @@ def _date(text: str, option: str) -> date:
 def withdraw(
     code: str, actor: str = ACTOR, reason: str = typer.Option(""), request_id: str = REQUEST_ID
 ) -> None:
-    """撤回/退出: the alliance withdraws its application, or leaves during its term."""
+    """撤回/放弃: the alliance withdraws its application, or gives up its status in its term."""
+    code = _code(code)
+    with session_scope(_url()) as session:
+        alliance = session.get(Alliance, code)
+    in_term = alliance is not None and alliance.status in {s.value for s in TermStatus}
     _send(
         code,
-        "withdraw",
+        StaffAction.RENOUNCE if in_term else StaffAction.WITHDRAW,
         Withdrawal(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.APPLICANT),
             reason=reason,
+        ),
+    )
+
+
+@app.command("membership")
+def membership(
+    code: str,
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="YAML or JSON file"),
+    actor: str = ACTOR,
+    note: str = typer.Option("", help="what changed and why"),
+    request_id: str = REQUEST_ID,
+) -> None:
+    """成员和联系人变更: the whole new list of members and contacts, as in an application
+    (keys `members` and `contacts`); article 8 must still hold."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise refuse(f"{path}: 应包含 members 和 contacts (expected members and contacts)")
+    _send(
+        code,
+        StaffAction.CHANGE_MEMBERSHIP,
+        MembershipChange(
+            request_id=_request_id(request_id),
+            actor=Actor(name=actor, role=Role.APPLICANT),
+            members=data.get("members", []),
+            contacts=data.get("contacts", []),
+            note=note,
         ),
     )
 
@@ -583,7 +616,7 @@ def file_objection(
     """提出异议: a written, real-name objection during the notice."""
     _send(
         code,
-        "file_objection",
+        StaffAction.FILE_OBJECTION,
         ObjectionFiling(
             request_id=_request_id(request_id),
             name=name,
@@ -606,7 +639,7 @@ def resolve_objection(
     """处理异议: uphold (the application is rejected) or dismiss."""
     _send(
         code,
-        "resolve_objection",
+        StaffAction.RESOLVE_OBJECTION,
         ObjectionResolution(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
@@ -628,7 +661,7 @@ def approval_record(
     """下达批复文件 (9.5): record the approval document; the certificate and plaque follow."""
     _send(
         code,
-        "record_approval",
+        StaffAction.RECORD_APPROVAL,
         ApprovalDocument(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
@@ -649,7 +682,7 @@ def plaque_handed_over(
     """牌匾交付 (9.5): record when the plaque was handed over, and to whom (once)."""
     _send(
         code,
-        "record_plaque_handover",
+        StaffAction.RECORD_PLAQUE_HANDOVER,
         PlaqueHandover(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
@@ -685,7 +718,7 @@ def submit_report(
         raise refuse(
             f"{path}: 年度报告文件有误 (the report file is not valid):\n{refusal_lines(invalid)}"
         ) from invalid
-    _send(code, "submit_annual_report", report)
+    _send(code, StaffAction.SUBMIT_ANNUAL_REPORT, report)
 
 
 @report_app.command("review")
@@ -700,7 +733,7 @@ def review_report(
     """审核年度报告: accept, or return with reasons (resubmission due in N days)."""
     _send(
         code,
-        "review_annual_report",
+        StaffAction.REVIEW_ANNUAL_REPORT,
         AnnualReportReview(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
@@ -722,7 +755,7 @@ def assessment_materials(
     """提交考核材料: the alliance hands in its mid-term or final materials."""
     _send(
         code,
-        "submit_assessment_materials",
+        StaffAction.SUBMIT_ASSESSMENT_MATERIALS,
         AssessmentMaterials(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.APPLICANT),
@@ -744,7 +777,7 @@ def assessment_record(
     """记录考核结果: poor mid-term → warning and rectification; final pass renews, fail revokes."""
     _send(
         code,
-        "record_assessment",
+        StaffAction.RECORD_ASSESSMENT,
         AssessmentResult(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
@@ -762,7 +795,7 @@ def rectification_report(
     """提交整改报告."""
     _send(
         code,
-        "submit_rectification_report",
+        StaffAction.SUBMIT_RECTIFICATION_REPORT,
         RectificationReport(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.APPLICANT),
@@ -782,7 +815,7 @@ def rectification_recheck(
     """整改复核: pass restores the alliance; after a fail, revoke or extend once."""
     _send(
         code,
-        "recheck_rectification",
+        StaffAction.RECHECK_RECTIFICATION,
         RectificationRecheck(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
@@ -803,7 +836,7 @@ def rectification_extend(
     """延长整改期限 (once)."""
     _send(
         code,
-        "extend_rectification",
+        StaffAction.EXTEND_RECTIFICATION,
         RectificationExtension(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
@@ -830,7 +863,7 @@ def revoke(
     """取消资格: revoke the alliance's municipal status on one ground, with a reason."""
     _send(
         code,
-        "revoke",
+        StaffAction.REVOKE,
         Revocation(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),
@@ -852,7 +885,7 @@ def extend_term(
     """延长有效期: keep the status while the final assessment result is outstanding."""
     _send(
         code,
-        "extend_term",
+        StaffAction.EXTEND_TERM,
         TermExtension(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.BUREAU_STAFF),

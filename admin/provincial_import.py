@@ -48,7 +48,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from admin.procedure_client import workflow_id_for
+from client.alliances import workflow_id_for
 from domain.application import MEMBER_KIND_ZH, Contact, Member, MemberKind, MemberRole
 from domain.credit_code import is_valid_credit_code
 from domain.districts import DISTRICT_ZH, District

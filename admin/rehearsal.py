@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from sqlmodel import select
 
-from admin.procedure_client import act, workflow_id_for
 from admin.simulation import recognise_all, request_id, simulated_system
+from client.alliances import act, workflow_id_for
 from domain.application import Application
 from domain.credit_code import complete_code
 from domain.procedure import Actor, Role, status_zh

@@ -22,7 +22,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from admin.procedure_client import act, alliance_code_of, submit_application
+from client.alliances import act, alliance_code_of, submit_application
 from domain.application import Application
 from domain.procedure import (
     FINAL_STAGES,

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from typer.core import TyperGroup
 
-from admin.unreachable import EXIT_UNREACHABLE, unreachable_line
+from client.unreachable import EXIT_UNREACHABLE, unreachable_line
 from domain.application import Application
 from domain.application_file import load_application_file
 from domain.eligibility import ApplicationInvalid

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 import yaml
 from sqlmodel import select
 
-from admin.procedure_client import alliance_code_of, open_procedure
 from bench.deadline_storm import register_alliances, storm_state
 from bench.drill_harness import (
     PASSWORD,
@@ -33,6 +32,7 @@ from bench.drill_harness import (
     running_system,
     sleep_until,
 )
+from client.alliances import alliance_code_of, open_procedure
 from domain.application_file import load_application_file
 from domain.effects import Incident, Outbox
 from domain.notices import Purpose

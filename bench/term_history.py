@@ -45,8 +45,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from admin.procedure_client import act, workflow_id_for
 from admin.simulation import register_search_attributes, test_server_path
+from client.alliances import act, workflow_id_for
 from domain.application_file import load_application_file
 from domain.effects import Outbox
 from domain.procedure import Actor, Role

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from admin.unreachable import EXIT_UNREACHABLE, unreachable_line
+from client.unreachable import EXIT_UNREACHABLE, unreachable_line
 from domain.settings import PROJECT_ROOT, Settings
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
-from admin.unreachable import unreachable_line
+from client.unreachable import unreachable_line
 from domain.settings import Settings, get_settings
 from registry.database import upgrade_schema
 from web import routes_auth, routes_public, routes_registry, routes_staff

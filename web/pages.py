@@ -9,8 +9,9 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from temporalio.client import Client
 
-from admin.procedure_client import ProcedureActionFailed
-from admin.unreachable import unreachable_line
+from client.alliances import ProcedureActionFailed
+from client.connection import connect
+from client.unreachable import unreachable_line
 from domain.application import MATERIAL_KIND_ZH, MEMBER_KIND_ZH
 from domain.districts import district_zh
 from domain.effects import INCIDENT_STATUS_ZH, Effect, IncidentStatus
@@ -23,7 +24,6 @@ from domain.term import REVOCATION_GROUND_EN, REVOCATION_GROUND_ZH, STAFF_REVOCA
 from registry.tables import StaffUser
 from web.accounts import get_user
 from web.security import csrf_token
-from worker import connect
 
 DELIVERY_STATUS_EN = {
     DeliveryStatus.SENDING: "sending",

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
-from admin.procedure_client import act
+from client.alliances import act
 from domain.application import MEMBER_KIND_ZH, MemberKind
 from domain.input_rules import bilingual
 from domain.procedure import ObjectionFiling

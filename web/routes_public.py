@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from admin.procedure_client import ProcedureActionFailed
+from client.alliances import ProcedureActionFailed
 from domain.certificate import chinese_date
 from web.pages import client_of, render, settings_of, today
 from web.public_queries import (

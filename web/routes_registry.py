@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from admin.procedure_client import announce_calendar_loaded
+from client.alliances import announce_calendar_loaded
 from domain.districts import DISTRICT_ZH
 from domain.procedure import Role
 from registry.calendar_store import CalendarFileInvalid, load_year_file

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
-from admin.procedure_client import ProcedureActionFailed, act, alliance_code_of, open_procedure
+from client.alliances import ProcedureActionFailed, act, alliance_code_of, open_procedure
 from domain.application import MEMBER_KIND_ZH
 from domain.districts import DISTRICT_ZH
 from domain.eligibility import ApplicationInvalid, Problem

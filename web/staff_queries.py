@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlmodel import Session, and_, col, func, select
 from temporalio.client import Client
 
-from admin.procedure_client import (
+from client.alliances import (
     ProcedureActionFailed,
     alliances_with_incidents,
     outbox,

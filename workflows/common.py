@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
@@ -30,6 +32,19 @@ def refuse_unless(check: Callable[[], None]) -> None:
         check()
     except ActionRefused as refused:
         raise ApplicationError(str(refused), type="ActionRefused", non_retryable=True) from refused
+
+
+def validate_with(update: Any, check: Callable[..., None], dated: bool = False) -> None:
+    """Give `update` the validator that refuses what `check(self.s, action)` refuses (with
+    `workflow.now()` as a third argument when `dated`), before the update reaches history."""
+
+    def validate(self: Any, action: Any) -> None:
+        extra = (workflow.now(),) if dated else ()
+        refuse_unless(lambda: check(self.s, action, *extra))
+
+    validate.__signature__ = inspect.signature(update)  # type: ignore[attr-defined]
+    validate.__name__ = f"validate_{update.__name__}"
+    update.validator(validate)
 
 
 def remember_request(handled: list[str], request_id: str) -> list[str]:

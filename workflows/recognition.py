@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel
 from temporalio import workflow
 
-from workflows.common import DISTRICT, LEAD_UNIT, STATUS, refuse_unless, wait_until
+from workflows.common import DISTRICT, LEAD_UNIT, STATUS, validate_with, wait_until
 from workflows.procedure_records import ActionResult
 from workflows.stage_clock import StageClocks
 from workflows.term import TermInput, TermWorkflow
@@ -258,9 +258,7 @@ class RecognitionWorkflow(StageClocks):
             self._reject(stage, "reject", action.actor, action.reasons)
         return self._result()
 
-    @district_review.validator
-    def _validate_district_review(self, action: DistrictReview) -> None:
-        refuse_unless(lambda: actions.check_district_review(self.s, action))
+    validate_with(district_review, actions.check_district_review)
 
     @workflow.update
     def resubmit(self, action: Resubmission) -> ActionResult:
@@ -280,9 +278,7 @@ class RecognitionWorkflow(StageClocks):
         self._receipt()
         return self._result()
 
-    @resubmit.validator
-    def _validate_resubmit(self, action: Resubmission) -> None:
-        refuse_unless(lambda: actions.check_resubmission(self.s, action))
+    validate_with(resubmit, actions.check_resubmission)
 
     @workflow.update
     def expert_review(self, action: ExpertReview) -> ActionResult:
@@ -297,9 +293,7 @@ class RecognitionWorkflow(StageClocks):
             self._reject(stage, "fail", action.actor, reasons, detail=detail)
         return self._result()
 
-    @expert_review.validator
-    def _validate_expert_review(self, action: ExpertReview) -> None:
-        refuse_unless(lambda: actions.check_expert_review(self.s, action))
+    validate_with(expert_review, actions.check_expert_review)
 
     @workflow.update
     def meeting_decision(self, action: MeetingDecision) -> ActionResult:
@@ -318,9 +312,7 @@ class RecognitionWorkflow(StageClocks):
             self._reject(stage, "reject", action.actor, action.reasons, detail=detail)
         return self._result()
 
-    @meeting_decision.validator
-    def _validate_meeting_decision(self, action: MeetingDecision) -> None:
-        refuse_unless(lambda: actions.check_meeting_decision(self.s, action, workflow.now()))
+    validate_with(meeting_decision, actions.check_meeting_decision, dated=True)
 
     @workflow.update
     def file_objection(self, filing: ObjectionFiling) -> int:
@@ -350,9 +342,7 @@ class RecognitionWorkflow(StageClocks):
         )
         return objection.number
 
-    @file_objection.validator
-    def _validate_file_objection(self, filing: ObjectionFiling) -> None:
-        refuse_unless(lambda: actions.check_objection(self.s, filing, workflow.now()))
+    validate_with(file_objection, actions.check_objection, dated=True)
 
     @workflow.update
     def resolve_objection(self, action: ObjectionResolution) -> ActionResult:
@@ -380,9 +370,7 @@ class RecognitionWorkflow(StageClocks):
             self._reject(Stage.PUBLIC_NOTICE, "objection_upheld", action.actor, action.reason)
         return self._result()
 
-    @resolve_objection.validator
-    def _validate_resolve_objection(self, action: ObjectionResolution) -> None:
-        refuse_unless(lambda: actions.check_objection_resolution(self.s, action))
+    validate_with(resolve_objection, actions.check_objection_resolution)
 
     @workflow.update
     def record_approval(self, action: ApprovalDocument) -> ActionResult:
@@ -400,9 +388,7 @@ class RecognitionWorkflow(StageClocks):
         )
         return self._result()
 
-    @record_approval.validator
-    def _validate_record_approval(self, action: ApprovalDocument) -> None:
-        refuse_unless(lambda: actions.check_approval(self.s, action, workflow.now()))
+    validate_with(record_approval, actions.check_approval, dated=True)
 
     @workflow.update
     def withdraw(self, action: Withdrawal) -> ActionResult:
@@ -420,9 +406,7 @@ class RecognitionWorkflow(StageClocks):
         )
         return self._result()
 
-    @withdraw.validator
-    def _validate_withdraw(self, action: Withdrawal) -> None:
-        refuse_unless(lambda: actions.check_withdrawal(self.s, action))
+    validate_with(withdraw, actions.check_withdrawal)
 
     @workflow.signal
     def calendar_loaded(self) -> None:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel
 from temporalio import workflow
 
-from workflows.common import DISTRICT, LEAD_UNIT, STATUS, TERM_END, refuse_unless, wait_until
+from workflows.common import DISTRICT, LEAD_UNIT, STATUS, TERM_END, validate_with, wait_until
 from workflows.term_records import STAFF, TermRecords
 
 with workflow.unsafe.imports_passed_through():
@@ -226,9 +226,7 @@ class TermWorkflow(TermRecords):
         )
         return record
 
-    @submit_annual_report.validator
-    def _check_report(self, action: AnnualReportSubmission) -> None:
-        refuse_unless(lambda: checks.check_report_submission(self.s, action))
+    validate_with(submit_annual_report, checks.check_report_submission)
 
     @workflow.update
     def submit_assessment_materials(self, action: AssessmentMaterials) -> AssessmentRecord:
@@ -245,9 +243,7 @@ class TermWorkflow(TermRecords):
         )
         return record
 
-    @submit_assessment_materials.validator
-    def _check_materials(self, action: AssessmentMaterials) -> None:
-        refuse_unless(lambda: checks.check_assessment_materials(self.s, action, workflow.now()))
+    validate_with(submit_assessment_materials, checks.check_assessment_materials, dated=True)
 
     @workflow.update
     def submit_rectification_report(self, action: RectificationReport) -> Rectification:
@@ -259,9 +255,7 @@ class TermWorkflow(TermRecords):
         self._record_event("rectification.report", action.actor)
         return rectification
 
-    @submit_rectification_report.validator
-    def _check_rectification_report(self, action: RectificationReport) -> None:
-        refuse_unless(lambda: checks.check_rectification_report(self.s, action))
+    validate_with(submit_rectification_report, checks.check_rectification_report)
 
     @workflow.update
     def withdraw(self, action: Withdrawal) -> TermStatus:
@@ -278,9 +272,7 @@ class TermWorkflow(TermRecords):
         )
         return self.s.status
 
-    @withdraw.validator
-    def _check_withdraw(self, action: Withdrawal) -> None:
-        refuse_unless(lambda: checks.check_withdrawal(self.s, action))
+    validate_with(withdraw, checks.check_withdrawal)
 
     @workflow.update
     def change_membership(self, action: MembershipChange) -> TermStatus:
@@ -305,9 +297,7 @@ class TermWorkflow(TermRecords):
         )
         return self.s.status
 
-    @change_membership.validator
-    def _check_membership(self, action: MembershipChange) -> None:
-        refuse_unless(lambda: checks.check_membership_change(self.s, action))
+    validate_with(change_membership, checks.check_membership_change)
 
     # ------------------------------------------------------------------ the bureau's actions
 
@@ -344,9 +334,7 @@ class TermWorkflow(TermRecords):
             )
         return record
 
-    @review_annual_report.validator
-    def _check_review(self, action: AnnualReportReview) -> None:
-        refuse_unless(lambda: checks.check_report_review(self.s, action))
+    validate_with(review_annual_report, checks.check_report_review)
 
     @workflow.update
     def record_assessment(self, action: AssessmentResult) -> TermStatus:
@@ -386,9 +374,7 @@ class TermWorkflow(TermRecords):
             self._issue_certificate(renewed_certificate(self.s))
         return self.s.status
 
-    @record_assessment.validator
-    def _check_assessment(self, action: AssessmentResult) -> None:
-        refuse_unless(lambda: checks.check_assessment_result(self.s, action, workflow.now()))
+    validate_with(record_assessment, checks.check_assessment_result, dated=True)
 
     @workflow.update
     def recheck_rectification(self, action: RectificationRecheck) -> TermStatus:
@@ -416,9 +402,7 @@ class TermWorkflow(TermRecords):
         )
         return self.s.status
 
-    @recheck_rectification.validator
-    def _check_recheck(self, action: RectificationRecheck) -> None:
-        refuse_unless(lambda: checks.check_rectification_recheck(self.s, action))
+    validate_with(recheck_rectification, checks.check_rectification_recheck)
 
     @workflow.update
     def extend_rectification(self, action: RectificationExtension) -> Rectification:
@@ -443,9 +427,7 @@ class TermWorkflow(TermRecords):
         )
         return self.s.rectification
 
-    @extend_rectification.validator
-    def _check_extension(self, action: RectificationExtension) -> None:
-        refuse_unless(lambda: checks.check_rectification_extension(self.s, action))
+    validate_with(extend_rectification, checks.check_rectification_extension)
 
     @workflow.update
     def revoke(self, action: Revocation) -> TermStatus:
@@ -454,9 +436,7 @@ class TermWorkflow(TermRecords):
         self._revoke(action.actor, action.ground, action.reason, action.legal_basis)
         return self.s.status
 
-    @revoke.validator
-    def _check_revoke(self, action: Revocation) -> None:
-        refuse_unless(lambda: checks.check_revocation(self.s, action))
+    validate_with(revoke, checks.check_revocation)
 
     @workflow.update
     def extend_term(self, action: TermExtension) -> TermStatus:
@@ -465,12 +445,8 @@ class TermWorkflow(TermRecords):
         self._accept(action.request_id, lambda: checks.check_term_extension(self.s, action, now))
         self.s.extended_until = action.until
         self.s.term_extensions += 1
-        self._record_event(
-            "term.extended",
-            action.actor,
-            reasons=action.reason,
-            detail={"until": action.until.isoformat()},
-        )
+        until = {"until": action.until.isoformat()}
+        self._record_event("term.extended", action.actor, reasons=action.reason, detail=until)
         self._notify(
             Purpose.TERM_EXTENDED,
             f"extended:{action.until.isoformat()}",
@@ -481,9 +457,7 @@ class TermWorkflow(TermRecords):
         )
         return self.s.status
 
-    @extend_term.validator
-    def _check_term_extension(self, action: TermExtension) -> None:
-        refuse_unless(lambda: checks.check_term_extension(self.s, action, workflow.now()))
+    validate_with(extend_term, checks.check_term_extension, dated=True)
 
     @workflow.update
     def record_plaque_handover(self, action: PlaqueHandover) -> PlaqueHandoverRecord:
@@ -496,19 +470,11 @@ class TermWorkflow(TermRecords):
             recorded_by=action.actor.name,
         )
         self.s.plaque_handed_over = record
-        self._record_event(
-            "plaque.handed_over",
-            action.actor,
-            detail={
-                "handed_over_on": record.handed_over_on.isoformat(),
-                "received_by": record.received_by,
-            },
-        )
+        detail = record.model_dump(mode="json", include={"handed_over_on", "received_by"})
+        self._record_event("plaque.handed_over", action.actor, detail=detail)
         return record
 
-    @record_plaque_handover.validator
-    def _check_plaque_handover(self, action: PlaqueHandover) -> None:
-        refuse_unless(lambda: checks.check_plaque_handover(self.s, action, workflow.now()))
+    validate_with(record_plaque_handover, checks.check_plaque_handover, dated=True)
 
     @workflow.query
     def state(self) -> TermState:

@@ -14,13 +14,6 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from admin.procedure_client import (
-    act,
-    alliance_code_of,
-    assign_code,
-    submit_application,
-    workflow_id_for,
-)
 from admin.simulation import (
     approval_document,
     expert_review,
@@ -32,6 +25,13 @@ from admin.simulation import (
     until_continued,
 )
 from admin.simulation import request_id as new_id  # noqa: F401  (tests import it from here)
+from client.alliances import (
+    act,
+    alliance_code_of,
+    assign_code,
+    submit_application,
+    workflow_id_for,
+)
 from domain.application import Application
 from domain.application_file import load_application_file
 from domain.effects import Outbox

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from admin.procedure_client import workflow_id_for
 from admin.simulation import until_continued
+from client.alliances import workflow_id_for
 from domain.shanghai_time import at_local, end_of_day
 from tests.web.conftest import csrf_of
 

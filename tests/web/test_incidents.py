@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from admin.procedure_client import outbox
+from client.alliances import outbox
 from domain.effects import IncidentStatus
 from tests.support.temporal import sample_application
 from tests.web.conftest import browser, retry, sign_in, submit_with_refused_receipt

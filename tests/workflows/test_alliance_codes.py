@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from admin.procedure_client import ProcedureActionFailed, workflow_id_for
+from client.alliances import ProcedureActionFailed, workflow_id_for
 from registry.alliance_codes import alliances_led_by, codes_assigned_to
 from tests.support.temporal import sample_application
 

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from admin.procedure_client import ProcedureActionFailed, workflow_id_for
 from admin.simulation import meeting_decision, until_continued
+from client.alliances import ProcedureActionFailed, workflow_id_for
 from domain.procedure import Actor, ApprovalDocument, Role, Stage
 from domain.rules import ProcedureRules
 from domain.settings import PROJECT_ROOT

@@ -10,7 +10,7 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus
 
-from admin.procedure_client import ProcedureActionFailed, pending_attempt
+from client.alliances import ProcedureActionFailed, pending_attempt
 from domain.effects import EffectKind, IncidentRetry, IncidentStatus
 from domain.procedure import Actor, Role, Stage, Withdrawal
 from registry.database import session_scope

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from admin.procedure_client import ProcedureActionFailed
+from client.alliances import ProcedureActionFailed
 from domain.procedure import Actor, ObjectionFiling, ObjectionResolution, Role, Stage
 from domain.shanghai_time import end_of_day, start_of_day
 from registry.database import session_scope

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import func, select
 
-from admin.procedure_client import ProcedureActionFailed
+from client.alliances import ProcedureActionFailed
 from domain.districts import District
 from domain.procedure import (
     Actor,

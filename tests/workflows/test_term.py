@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import select
 
-from admin.procedure_client import ProcedureActionFailed
 from admin.simulation import request_id
+from client.alliances import ProcedureActionFailed
 from domain.procedure import Actor, Role, Withdrawal
 from domain.shanghai_time import SHANGHAI, at_local, end_of_day, local_date
 from domain.term import (
@@ -383,7 +383,7 @@ async def test_staff_may_revoke_and_a_recognised_alliance_may_give_up_its_status
     with pytest.raises(ProcedureActionFailed, match="无权"):
         await bureau.act(code, "revoke", revocation(RevocationGround.FALSIFIED, actor=ALLIANCE))
     status = await bureau.act(
-        code, "withdraw", Withdrawal(request_id=request_id(), actor=ALLIANCE, reason="联盟解散")
+        code, "renounce", Withdrawal(request_id=request_id(), actor=ALLIANCE, reason="联盟解散")
     )
     assert status == TermStatus.WITHDRAWN
     assert (await bureau.term_handle(code).result()).status == TermStatus.WITHDRAWN

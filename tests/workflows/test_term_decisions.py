@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from admin.procedure_client import ProcedureActionFailed
 from admin.simulation import request_id
+from client.alliances import ProcedureActionFailed
 from domain.shanghai_time import end_of_day
 from domain.term import (
     AssessmentKind,

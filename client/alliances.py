@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pydantic import BaseModel
 from sqlmodel import func, select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -21,6 +22,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.actions import CATALOGUE, StaffAction
 from domain.application import Application
 from domain.effects import Outbox
 from domain.procedure import MAY_APPLY_FROM, Actor, ProcedureState, Role, status_zh
@@ -28,17 +30,12 @@ from domain.rules import ProcedureRules
 from domain.settings import Settings
 from domain.shanghai_time import local_date
 from domain.term import (
-    AssessmentRecord,
-    PlaqueHandoverRecord,
-    Rectification,
-    ReportRecord,
     TermState,
-    TermStatus,
 )
 from registry.alliance_codes import assign_alliance_code
 from registry.database import session_scope
 from registry.tables import Alliance, ApplicationVersion
-from workflows.recognition import ActionResult, RecognitionInput, RecognitionWorkflow
+from workflows.recognition import RecognitionInput, RecognitionWorkflow
 from workflows.term import TermInput, TermWorkflow
 
 
@@ -147,38 +144,16 @@ async def start_term(client: Client, settings: Settings, state: TermState) -> Wo
         ) from err
 
 
-# What the updates of the two workflows return, so callers get typed results.
-UPDATE_RESULTS = {
-    "file_objection": int,
-    "retry_incident": int,
-    "submit_annual_report": ReportRecord,
-    "review_annual_report": ReportRecord,
-    "submit_assessment_materials": AssessmentRecord,
-    "submit_rectification_report": Rectification,
-    "extend_rectification": Rectification,
-    "record_plaque_handover": PlaqueHandoverRecord,
-}
-TERM_STATUS_UPDATES = {
-    "record_assessment",
-    "recheck_rectification",
-    "revoke",
-    "extend_term",
-    "change_membership",
-}
-
-
-async def act(client: Client, alliance_code: str, update: str, action):
-    """Send one staff action as an update whose id is the action's request id."""
+async def act(client: Client, alliance_code: str, name: StaffAction | str, action: BaseModel):
+    """Send one staff action (an entry of the catalogue) as an update whose id is the
+    action's request id; the answer comes back in the update's own type."""
+    spec = CATALOGUE[StaffAction(name)]
     handle = client.get_workflow_handle(workflow_id_for(alliance_code))
-    if update == "withdraw":  # both workflows have it; each answers in its own type
-        result_type = None
-    else:
-        result_type = UPDATE_RESULTS.get(
-            update, TermStatus if update in TERM_STATUS_UPDATES else ActionResult
-        )
     try:
-        result = await handle.execute_update(
-            update, action, id=action.request_id, result_type=result_type
+        return await handle.execute_update(
+            spec.update,
+            action,
+            id=action.request_id,  # type: ignore[attr-defined]
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
@@ -186,9 +161,6 @@ async def act(client: Client, alliance_code: str, update: str, action):
         raise ProcedureActionFailed(message) from err
     except RPCError as err:
         raise ProcedureActionFailed(_rpc_message(alliance_code, err)) from err
-    if isinstance(result, dict):
-        return ActionResult.model_validate(result)
-    return TermStatus(result) if isinstance(result, str) else result
 
 
 async def procedure_state(client: Client, alliance_code: str) -> ProcedureState:
