@@ -214,7 +214,12 @@ async def _console_district_review(system: System, code: str, timeout: float) ->
         try:
             response = await browser.post(
                 f"/alliances/{code}/actions/district_review",
-                data={"csrf": csrf_of(page.text), "outcome": "recommend"},
+                data={
+                    "csrf": csrf_of(page.text),
+                    "outcome": "recommend",
+                    "reasons": "符合认定条件",
+                    "confirmed": "1",  # the step after the clerk has checked the summary
+                },
                 timeout=timeout,
             )
             ok, output = response.status_code == 303, f"HTTP {response.status_code}"

@@ -278,7 +278,7 @@ _SPECS = [
         Withdrawal,
         Phase.TERM,
         BUREAU,
-        "renounce",
+        "withdraw",  # the same command: it sends this once the alliance is in its term
         "自愿放弃认定资格（代联盟）",
         "Give up the status (for the alliance)",
         for_alliance=True,

@@ -11,8 +11,10 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from client.actions import StaffAction
+from domain.application import Contact, Member, MemberKind, MemberRole
 from domain.districts import District
 from domain.effects import IncidentRetry
 from domain.input_rules import bilingual
@@ -22,10 +24,12 @@ from domain.procedure import (
     DistrictReview,
     ExpertReview,
     MeetingDecision,
+    ObjectionFiling,
     ObjectionResolution,
     PanelMember,
     ReviewOutcome,
     Role,
+    Withdrawal,
 )
 from domain.report_statistics import FIGURES
 from domain.term import (
@@ -35,6 +39,7 @@ from domain.term import (
     AssessmentMaterials,
     AssessmentResult,
     Grade,
+    MembershipChange,
     PlaqueHandover,
     RectificationExtension,
     RectificationRecheck,
@@ -75,11 +80,26 @@ def _date(value: str, what: str) -> date:
         ) from err
 
 
-def _choice(value: str, kind: type[Choice], what: str) -> Choice:
+def _choice(value: str, kind: type[Choice], zh: str, en: str) -> Choice:
     try:
         return kind(value)
     except ValueError as err:
-        raise FormInvalid(f"请选择{what} (choose the {what})") from err
+        raise FormInvalid(f"请选择{zh} (choose the {en})") from err
+
+
+def _decision(form: dict[str, str], yes: str, no: str) -> bool:
+    """A decision's outcome: never pre-selected, so it must have been chosen."""
+    if form.get("result") not in (yes, no):
+        raise FormInvalid("请选择办理结果 (choose the outcome)")
+    return form["result"] == yes
+
+
+def _opinion(form: dict[str, str], key: str, zh: str, en: str) -> str:
+    """审批意见: every decision carries the reasons for it."""
+    text = form.get(key, "").strip()
+    if not text:
+        raise FormInvalid(f"请填写{zh} (fill in the {en})")
+    return text
 
 
 def _number(value: str, what: str, kind=float):
@@ -110,11 +130,11 @@ def _panel(text: str) -> list[PanelMember]:
     return panel
 
 
-def parse(name: str, form: dict[str, str], user: StaffUser):
-    """(update name, action) for the form `name`."""
+def parse(name: StaffAction, form: dict[str, str], user: StaffUser) -> BaseModel:
+    """The action the form `name` describes, checked as the workflow's model checks it."""
     request_id = form.get("request_id") or uuid.uuid4().hex
     try:
-        return _PARSERS[name](form, request_id, actor_of(user), user)
+        return PARSERS[name](form, request_id, actor_of(user), user)
     except KeyError as missing:
         raise FormInvalid(f"表单缺少字段 {missing} (missing field)") from missing
     except ValidationError as invalid:
@@ -125,51 +145,51 @@ def parse(name: str, form: dict[str, str], user: StaffUser):
 
 
 def _district_review(form, request_id, actor, user):
-    return "district_review", DistrictReview(
+    return DistrictReview(
         request_id=request_id,
         actor=actor,
-        outcome=ReviewOutcome(form["outcome"]),
-        reasons=form.get("reasons", ""),
+        outcome=_choice(form.get("outcome", ""), ReviewOutcome, "审查意见", "outcome"),
+        reasons=_opinion(form, "reasons", "审查意见的理由", "reasons"),
     )
 
 
 def _expert_review(form, request_id, actor, user):
-    return "expert_review", ExpertReview(
+    return ExpertReview(
         request_id=request_id,
         actor=actor,
         organisation=form["organisation"],
         panel=_panel(form["panel"]),
         necessity_opinion=form["necessity_opinion"],
         feasibility_opinion=form["feasibility_opinion"],
-        passed=form["result"] == "pass",
+        passed=_decision(form, "pass", "fail"),
     )
 
 
 def _meeting_decision(form, request_id, actor, user):
     notice_start = form.get("notice_start", "")
-    return "meeting_decision", MeetingDecision(
+    return MeetingDecision(
         request_id=request_id,
         actor=actor,
         meeting_number=form["meeting_number"],
         meeting_date=_date(form["meeting_date"], "会议日期"),
-        approved=form["result"] == "approve",
-        reasons=form.get("reasons", ""),
+        approved=_decision(form, "approve", "reject"),
+        reasons=_opinion(form, "reasons", "审议意见", "opinion of the meeting"),
         notice_start=_date(notice_start, "公示开始日期") if notice_start else None,
     )
 
 
 def _resolve_objection(form, request_id, actor, user):
-    return "resolve_objection", ObjectionResolution(
+    return ObjectionResolution(
         request_id=request_id,
         actor=actor,
         objection_no=_number(form["objection_no"], "异议编号", int),
-        upheld=form["result"] == "uphold",
-        reason=form["reason"],
+        upheld=_decision(form, "uphold", "dismiss"),
+        reason=_opinion(form, "reason", "处理理由", "reason"),
     )
 
 
 def _record_approval(form, request_id, actor, user):
-    return "record_approval", ApprovalDocument(
+    return ApprovalDocument(
         request_id=request_id,
         actor=actor,
         document_number=form["document_number"],
@@ -178,7 +198,7 @@ def _record_approval(form, request_id, actor, user):
 
 
 def _record_plaque_handover(form, request_id, actor, user):
-    return "record_plaque_handover", PlaqueHandover(
+    return PlaqueHandover(
         request_id=request_id,
         actor=actor,
         handed_over_on=_date(form["handed_over_on"], "交付日期"),
@@ -188,7 +208,7 @@ def _record_plaque_handover(form, request_id, actor, user):
 
 def _submit_annual_report(form, request_id, actor, user):
     statistics = {name: _figure(form.get(name, ""), name) for name in FIGURES}
-    return "submit_annual_report", AnnualReportSubmission(
+    return AnnualReportSubmission(
         request_id=request_id,
         actor=on_behalf_of_alliance(user),
         year=_number(form["year"], "年度", int),
@@ -199,48 +219,51 @@ def _submit_annual_report(form, request_id, actor, user):
 
 
 def _review_annual_report(form, request_id, actor, user):
-    return "review_annual_report", AnnualReportReview(
+    return AnnualReportReview(
         request_id=request_id,
         actor=actor,
         year=_number(form["year"], "年度", int),
-        accepted=form["result"] == "accept",
-        reasons=form.get("reasons", ""),
+        accepted=_decision(form, "accept", "return"),
+        reasons=_opinion(form, "reasons", "审核意见", "review opinion"),
     )
 
 
 def _submit_assessment_materials(form, request_id, actor, user):
-    return "submit_assessment_materials", AssessmentMaterials(
+    return AssessmentMaterials(
         request_id=request_id,
         actor=on_behalf_of_alliance(user),
-        kind=AssessmentKind(form["kind"]),
+        kind=_choice(form.get("kind", ""), AssessmentKind, "考核类别", "assessment"),
         summary=form["summary"],
     )
 
 
 def _record_assessment(form, request_id, actor, user):
-    return "record_assessment", AssessmentResult(
+    return AssessmentResult(
         request_id=request_id,
         actor=actor,
-        kind=AssessmentKind(form["kind"]),
-        grade=Grade(form["grade"]),
-        opinion=form["opinion"],
+        kind=_choice(form.get("kind", ""), AssessmentKind, "考核类别", "assessment"),
+        grade=_choice(form.get("grade", ""), Grade, "等次", "grade"),
+        opinion=_opinion(form, "opinion", "专家意见", "experts' opinion"),
     )
 
 
 def _submit_rectification_report(form, request_id, actor, user):
-    return "submit_rectification_report", RectificationReport(
+    return RectificationReport(
         request_id=request_id, actor=on_behalf_of_alliance(user), report=form["report"]
     )
 
 
 def _recheck_rectification(form, request_id, actor, user):
-    return "recheck_rectification", RectificationRecheck(
-        request_id=request_id, actor=actor, passed=form["result"] == "pass", reason=form["reason"]
+    return RectificationRecheck(
+        request_id=request_id,
+        actor=actor,
+        passed=_decision(form, "pass", "fail"),
+        reason=_opinion(form, "reason", "复核意见", "re-check opinion"),
     )
 
 
 def _extend_rectification(form, request_id, actor, user):
-    return "extend_rectification", RectificationExtension(
+    return RectificationExtension(
         request_id=request_id,
         actor=actor,
         days=_number(form["days"], "延长天数", int),
@@ -249,17 +272,17 @@ def _extend_rectification(form, request_id, actor, user):
 
 
 def _revoke(form, request_id, actor, user):
-    return "revoke", Revocation(
+    return Revocation(
         request_id=request_id,
         actor=actor,
-        ground=_choice(form.get("ground", ""), RevocationGround, "取消理由"),
+        ground=_choice(form.get("ground", ""), RevocationGround, "取消理由", "ground"),
         legal_basis=form.get("legal_basis", ""),
         reason=form["reason"],
     )
 
 
 def _extend_term(form, request_id, actor, user):
-    return "extend_term", TermExtension(
+    return TermExtension(
         request_id=request_id,
         actor=actor,
         until=_date(form["until"], "延期至"),
@@ -268,28 +291,92 @@ def _extend_term(form, request_id, actor, user):
 
 
 def _retry_incident(form, request_id, actor, user):
-    return "retry_incident", IncidentRetry(
+    return IncidentRetry(
         request_id=request_id,
         actor=actor,
         incident_no=_number(form["incident_no"], "故障编号", int),
     )
 
 
-_PARSERS = {
-    "district_review": _district_review,
-    "expert_review": _expert_review,
-    "meeting_decision": _meeting_decision,
-    "resolve_objection": _resolve_objection,
-    "record_approval": _record_approval,
-    "submit_annual_report": _submit_annual_report,
-    "review_annual_report": _review_annual_report,
-    "submit_assessment_materials": _submit_assessment_materials,
-    "record_assessment": _record_assessment,
-    "submit_rectification_report": _submit_rectification_report,
-    "recheck_rectification": _recheck_rectification,
-    "extend_rectification": _extend_rectification,
-    "revoke": _revoke,
-    "extend_term": _extend_term,
-    "record_plaque_handover": _record_plaque_handover,
-    "retry_incident": _retry_incident,
+def _file_objection(form, request_id, actor, user):
+    """An objection received on paper (by post or in person), entered by bureau staff."""
+    return ObjectionFiling(
+        request_id=request_id,
+        name=form["name"],
+        organisation=form.get("organisation", ""),
+        contact=form["contact"],
+        text=f"{form['text']}\n（书面异议，{user.display_name}录入）",
+    )
+
+
+def _withdraw(form, request_id, actor, user):
+    return Withdrawal(
+        request_id=request_id,
+        actor=on_behalf_of_alliance(user),
+        reason=_opinion(form, "reason", "撤回理由", "reason"),
+    )
+
+
+def _rows(form: dict[str, str], prefix: str) -> list[int]:
+    """The row numbers the form sent for `prefix` (member_3_name → 3), in order."""
+    found = {int(k.split("_")[1]) for k in form if k.startswith(prefix) and k.count("_") >= 2}
+    return sorted(found)
+
+
+def _change_membership(form, request_id, actor, user):
+    """The whole new list of members and contacts; blank rows are ignored."""
+    members = []
+    for n, i in enumerate(_rows(form, "member_"), start=1):
+        name = form.get(f"member_{i}_name", "").strip()
+        code = form.get(f"member_{i}_code", "").strip()
+        if not name and not code:
+            continue  # a blank row, whatever its dropdowns say
+        members.append(
+            Member(
+                name=name,
+                kind=_choice(
+                    form.get(f"member_{i}_kind", ""), MemberKind, f"第{n}行成员的类型", "kind"
+                ),
+                credit_code=code.upper(),
+                role=_choice(
+                    form.get(f"member_{i}_role", ""), MemberRole, f"第{n}行成员的角色", "role"
+                ),
+                task=form.get(f"member_{i}_task", "").strip(),
+            )
+        )
+    contacts = []
+    for i in _rows(form, "contact_"):
+        row = {k: form.get(f"contact_{i}_{k}", "").strip() for k in ("name", "email", "phone")}
+        if any(row.values()):
+            contacts.append(Contact(**row))
+    return MembershipChange(
+        request_id=request_id,
+        actor=actor,
+        members=members,
+        contacts=contacts,
+        note=_opinion(form, "note", "变更说明", "note on the change"),
+    )
+
+
+PARSERS = {
+    StaffAction.DISTRICT_REVIEW: _district_review,
+    StaffAction.EXPERT_REVIEW: _expert_review,
+    StaffAction.MEETING_DECISION: _meeting_decision,
+    StaffAction.FILE_OBJECTION: _file_objection,
+    StaffAction.RESOLVE_OBJECTION: _resolve_objection,
+    StaffAction.RECORD_APPROVAL: _record_approval,
+    StaffAction.WITHDRAW: _withdraw,
+    StaffAction.SUBMIT_ANNUAL_REPORT: _submit_annual_report,
+    StaffAction.REVIEW_ANNUAL_REPORT: _review_annual_report,
+    StaffAction.SUBMIT_ASSESSMENT_MATERIALS: _submit_assessment_materials,
+    StaffAction.RECORD_ASSESSMENT: _record_assessment,
+    StaffAction.SUBMIT_RECTIFICATION_REPORT: _submit_rectification_report,
+    StaffAction.RECHECK_RECTIFICATION: _recheck_rectification,
+    StaffAction.EXTEND_RECTIFICATION: _extend_rectification,
+    StaffAction.CHANGE_MEMBERSHIP: _change_membership,
+    StaffAction.RENOUNCE: _withdraw,
+    StaffAction.REVOKE: _revoke,
+    StaffAction.EXTEND_TERM: _extend_term,
+    StaffAction.RECORD_PLAQUE_HANDOVER: _record_plaque_handover,
+    StaffAction.RETRY_INCIDENT: _retry_incident,
 }

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from temporalio.client import Client
 
+from client.actions import CATALOGUE
 from client.alliances import ProcedureActionFailed
 from client.connection import connect
 from client.unreachable import unreachable_line
@@ -55,6 +56,13 @@ templates.env.globals.update(
     incident_status=_labels(INCIDENT_STATUS_ZH, INCIDENT_STATUS_EN),
     effect_summary=effect_summary,
     statistics_figures=FIGURES,
+    catalogue=CATALOGUE,
+    member_kinds=[(kind.value, zh) for kind, zh in MEMBER_KIND_ZH.items()],
+    member_roles=[
+        ("lead", "发起单位", "Initiating unit"),
+        ("backbone", "骨干成员", "Core member"),
+        ("member", "一般成员", "Member"),
+    ],
     report_figures=figures_shown,
     revocation_grounds=[
         (g.value, REVOCATION_GROUND_ZH[g], REVOCATION_GROUND_EN[g])

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
+from client.actions import CATALOGUE, StaffAction
 from client.alliances import ProcedureActionFailed, act, alliance_code_of, open_procedure
 from domain.application import MEMBER_KIND_ZH
 from domain.districts import DISTRICT_ZH
@@ -18,6 +19,7 @@ from domain.procedure import Role
 from registry.database import session_scope
 from registry.tables import Alliance, Certificate, Document, MaterialFile, StaffUser, UploadedFile
 from web import staff_queries
+from web.action_summary import summary
 from web.application_form import (
     CONTACT_ROWS,
     MEMBER_ROWS,
@@ -79,6 +81,7 @@ async def alliance_page(request: Request, code: str, user: StaffUser = Depends(c
 async def alliance_action(
     request: Request, code: str, name: str, user: StaffUser = Depends(current_user)
 ):
+    """Check the form, show what will be recorded, and on confirmation send the action."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.get("csrf"))
     url = settings_of(request).registry_url()
@@ -88,14 +91,27 @@ async def alliance_action(
         raise Forbidden("没有该联盟，或您无权操作 (no such alliance, or not yours)") from hidden
     if name not in staff_queries.actions_for(user, record):
         raise Forbidden("您的角色现在不能办理此事项 (your role cannot do this now)")
+    spec = CATALOGUE[StaffAction(name)]
     try:
-        update, action = parse(name, form, user)
-        await act(await client_of(request), code, update, action)
+        action = parse(spec.name, form, user)
+        if form.get("confirmed") != "1" and spec.name != StaffAction.RETRY_INCIDENT:
+            return render(
+                request,
+                "confirm_action.html",
+                r=record,
+                spec=spec,
+                lines=summary(action),
+                entered={
+                    **{k: v for k, v in form.items() if k not in ("csrf", "confirmed")},
+                    "request_id": action.request_id,  # type: ignore[attr-defined]
+                },
+            )
+        await act(await client_of(request), code, spec.name, action)
     except (FormInvalid, ProcedureActionFailed) as refused:
         return await _alliance_page(
             request, user, code, status_code=400, failed=name, error=str(refused), entered=form
         )
-    accepted = urlencode({"done": name, "request_id": action.request_id})
+    accepted = urlencode({"done": name, "request_id": action.request_id})  # type: ignore[attr-defined]
     return RedirectResponse(f"/alliances/{code}?{accepted}", status_code=303)
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlmodel import Session, and_, col, func, select
 from temporalio.client import Client
 
+from client.actions import CATALOGUE, StaffAction
 from client.alliances import (
     ProcedureActionFailed,
     alliances_with_incidents,
@@ -28,9 +29,16 @@ from domain.application import Application
 from domain.effects import Incident, Outbox
 from domain.eligibility import early_results_priority
 from domain.notices import UNDELIVERED
-from domain.procedure import FINAL_STAGES, STAGE_ACTORS, ProcedureState, Role, Stage
+from domain.procedure import (
+    FINAL_STAGES,
+    STAGE_ACTORS,
+    ObjectionStatus,
+    ProcedureState,
+    Role,
+    Stage,
+)
 from domain.shanghai_time import local_date
-from domain.term import ENDED, TermState, TermStatus
+from domain.term import ENDED, ReportStatus, TermState, TermStatus
 from domain.working_days import CalendarYearMissing
 from registry.calendar_store import load_calendar
 from registry.database import session_scope
@@ -61,10 +69,10 @@ WAITING_ON: dict[str, frozenset[Role]] = {
 # Who re-queues an incident (故障); the workflow's validator checks the same roles.
 INCIDENT_HANDLERS = frozenset({Role.BUREAU_STAFF, Role.ADMINISTRATOR})
 STEP_FORMS = {
-    Stage.DISTRICT_REVIEW.value: "district_review",
-    Stage.EXPERT_REVIEW.value: "expert_review",
-    Stage.DIRECTOR_MEETING.value: "meeting_decision",
-    Stage.APPROVAL.value: "record_approval",
+    Stage.DISTRICT_REVIEW.value: StaffAction.DISTRICT_REVIEW,
+    Stage.EXPERT_REVIEW.value: StaffAction.EXPERT_REVIEW,
+    Stage.DIRECTOR_MEETING.value: StaffAction.MEETING_DECISION,
+    Stage.APPROVAL.value: StaffAction.RECORD_APPROVAL,
 }
 
 
@@ -359,29 +367,41 @@ async def add_live_state(connect: Connect, record: AllianceRecord) -> None:
         record.live_error = str(failed)
 
 
-def actions_for(user: StaffUser, record: AllianceRecord) -> list[str]:
-    """The forms to show: the actions this role may take on this alliance now.
+def actions_for(user: StaffUser, record: AllianceRecord) -> list[StaffAction]:
+    """The forms to show: the catalogue's actions open in this state to this user's role.
 
     The workflow's validators decide in the end; this only avoids offering what cannot work.
     """
-    role, status = Role(user.role), record.alliance.status
-    actions: list[str] = []
-    if status in STEP_FORMS and role in WAITING_ON[status] and not _numbered_by_system(record):
-        actions.append(STEP_FORMS[status])
-    if role in INCIDENT_HANDLERS and workflow_running(status):
-        actions.append("retry_incident")
-    if role != Role.BUREAU_STAFF:
-        return actions
-    if status == Stage.PUBLIC_NOTICE.value and any(o.status == "open" for o in record.objections):
-        actions.append("resolve_objection")
+    status = record.alliance.status
+    open_now: list[StaffAction] = []
+    if status in STEP_FORMS and not _numbered_by_system(record):
+        open_now.append(STEP_FORMS[status])
+    if status == Stage.PUBLIC_NOTICE.value:
+        open_now.append(StaffAction.FILE_OBJECTION)
+        if any(o.status == ObjectionStatus.OPEN for o in record.objections):
+            open_now.append(StaffAction.RESOLVE_OBJECTION)
     if status in TERM_STATUSES:
-        actions += ["submit_annual_report", "review_annual_report", "submit_assessment_materials"]
-        actions += ["record_assessment", "revoke", "extend_term"]
-        if not (isinstance(record.live, TermState) and record.live.plaque_handed_over):
-            actions.append("record_plaque_handover")
+        open_now += [StaffAction.SUBMIT_ANNUAL_REPORT]
+        if any(report.status == ReportStatus.SUBMITTED for report in record.reports):
+            open_now.append(StaffAction.REVIEW_ANNUAL_REPORT)
+        open_now += [StaffAction.SUBMIT_ASSESSMENT_MATERIALS, StaffAction.RECORD_ASSESSMENT]
     if status == TermStatus.RECTIFICATION.value:
-        actions += ["submit_rectification_report", "recheck_rectification", "extend_rectification"]
-    return actions
+        open_now += [
+            StaffAction.SUBMIT_RECTIFICATION_REPORT,
+            StaffAction.RECHECK_RECTIFICATION,
+            StaffAction.EXTEND_RECTIFICATION,
+        ]
+    if status in TERM_STATUSES:
+        open_now += [StaffAction.EXTEND_TERM]
+        if not (isinstance(record.live, TermState) and record.live.plaque_handed_over):
+            open_now.append(StaffAction.RECORD_PLAQUE_HANDOVER)
+        open_now += [StaffAction.CHANGE_MEMBERSHIP, StaffAction.REVOKE, StaffAction.RENOUNCE]
+    if status in PROCEDURE_STAGES:
+        open_now.append(StaffAction.WITHDRAW)
+    if workflow_running(status):
+        open_now.append(StaffAction.RETRY_INCIDENT)
+    role = Role(user.role)
+    return [name for name in open_now if role in CATALOGUE[name].roles]
 
 
 def _numbered_by_system(record: AllianceRecord) -> bool:

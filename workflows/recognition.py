@@ -250,7 +250,7 @@ class RecognitionWorkflow(StageClocks):
         self._accept(action.request_id, lambda: actions.check_district_review(self.s, action))
         stage = Stage.DISTRICT_REVIEW
         if action.outcome == ReviewOutcome.RECOMMEND:
-            self._decide(stage, Stage.EXPERT_REVIEW, "recommend", action.actor, "")
+            self._decide(stage, Stage.EXPERT_REVIEW, "recommend", action.actor, action.reasons)
             self._notify_progress(stage, Stage.EXPERT_REVIEW)
         elif action.outcome == ReviewOutcome.RETURN:
             self._decide(stage, Stage.CORRECTION, "return", action.actor, action.reasons)
@@ -307,7 +307,9 @@ class RecognitionWorkflow(StageClocks):
             "notice_start": action.notice_start.isoformat() if action.notice_start else None,
         }
         if action.approved:
-            self._decide(stage, Stage.PUBLIC_NOTICE, "approve", action.actor, "", detail=detail)
+            self._decide(
+                stage, Stage.PUBLIC_NOTICE, "approve", action.actor, action.reasons, detail=detail
+            )
         else:
             self._reject(stage, "reject", action.actor, action.reasons, detail=detail)
         return self._result()

@@ -19,6 +19,11 @@ async def _act_on_page(page, base, code, form_id, fill):
     await fill(form)
     async with page.expect_navigation():
         await form.locator("button.primary").click()
+    # 核对: what will be recorded, in words, before it is
+    assert "请核对后确认" in await page.locator("#confirm").inner_text()
+    await screenshot(page, f"confirm-{form_id}")
+    async with page.expect_navigation():
+        await page.locator("#confirm-action").click()
 
 
 async def test_staff_take_an_application_to_a_certificate_through_the_pages(
@@ -37,6 +42,7 @@ async def test_staff_take_an_application_to_a_certificate_through_the_pages(
 
     async def recommend(form):
         await form.locator("input[value=recommend]").check()
+        await form.locator("textarea[name=reasons]").fill("材料齐全，符合认定条件")
 
     await _act_on_page(reviewer, base, code, "district_review", recommend)
     accepted = await reviewer.locator("#accepted").inner_text()
@@ -53,6 +59,7 @@ async def test_staff_take_an_application_to_a_certificate_through_the_pages(
         )
         await form.locator("textarea[name=necessity_opinion]").fill("组建必要")
         await form.locator("textarea[name=feasibility_opinion]").fill("组建可行")
+        await form.locator("input[value=pass]").check()
 
     await _act_on_page(expert, base, code, "expert_review", review)
 
@@ -64,6 +71,8 @@ async def test_staff_take_an_application_to_a_certificate_through_the_pages(
     async def approve(form):
         await form.locator("input[name=meeting_number]").fill("2026年第12次")
         await form.locator("input[name=meeting_date]").fill(today)
+        await form.locator("input[value=approve]").check()
+        await form.locator("textarea[name=reasons]").fill("同意认定，进入公示")
 
     await _act_on_page(clerk, base, code, "meeting_decision", approve)
     state = await bureau.wait_for_state(code, lambda s: s.notice is not None)

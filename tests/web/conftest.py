@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import time
 
@@ -69,6 +70,23 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "the page has no CSRF field"
     return found.group(1)
+
+
+async def post_action(client: httpx.AsyncClient, code: str, name: str, data: dict):
+    """Fill the form `name` on the alliance page, read what will be recorded, confirm it.
+
+    Returns the confirmation's answer, or the first answer when the form was refused (or
+    needs no confirmation, as a retry)."""
+    page = await client.get(f"/alliances/{code}")
+    checked = await client.post(
+        f"/alliances/{code}/actions/{name}", data={"csrf": csrf_of(page.text), **data}
+    )
+    if checked.status_code != 200 or 'id="confirm-action"' not in checked.text:
+        return checked
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', checked.text)
+    return await client.post(
+        f"/alliances/{code}/actions/{name}", data={k: html.unescape(v) for k, v in hidden}
+    )
 
 
 async def sign_in(client: httpx.AsyncClient, username: str) -> None:

@@ -8,14 +8,11 @@ from datetime import timedelta
 from admin.simulation import until_continued
 from client.alliances import workflow_id_for
 from domain.shanghai_time import at_local, end_of_day
-from tests.web.conftest import csrf_of
+from tests.web.conftest import csrf_of, post_action
 
 
 async def _post(client, code: str, name: str, data: dict):
-    page = await client.get(f"/alliances/{code}")
-    return await client.post(
-        f"/alliances/{code}/actions/{name}", data={"csrf": csrf_of(page.text), **data}
-    )
+    return await post_action(client, code, name, data)
 
 
 async def test_staff_record_the_approval_document_then_the_plaque_handover(bureau, as_user):
@@ -65,6 +62,6 @@ async def test_staff_record_the_approval_document_then_the_plaque_handover(burea
     assert 'id="form-record_plaque_handover"' not in page.text
     again = await staff.post(
         f"/alliances/{code}/actions/record_plaque_handover",
-        data={"csrf": csrf_of(page.text), **handed},
+        data={"csrf": csrf_of(page.text), **handed, "confirmed": "1"},
     )
     assert again.status_code == 400 and "不能重复登记" in again.text

@@ -24,7 +24,7 @@ from registry.calendar_store import loaded_years
 from registry.database import session_scope
 from registry.tables import Alliance, AnnualReportRow, CalendarYear
 from tests.support.temporal import sample_application
-from tests.web.conftest import csrf_of
+from tests.web.conftest import csrf_of, post_action
 from tests.workflows.test_term import STATS
 from web.export import HEADER
 
@@ -242,10 +242,7 @@ async def test_a_report_entered_on_the_page_needs_every_figure_and_old_ones_show
     async def enter(data: dict[str, str]):
         page = await staff.get(f"/alliances/{code}")
         assert "引进人才（人）" in page.text.split('id="form-submit_annual_report"', 1)[1]
-        return await staff.post(
-            f"/alliances/{code}/actions/submit_annual_report",
-            data={"csrf": csrf_of(page.text), **data},
-        )
+        return await post_action(staff, code, "submit_annual_report", data)
 
     refused = await enter({**form, "government_funding_wan": ""})
     assert refused.status_code == 400 and "请填写获得政府资金支持（万元）" in refused.text

@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.support.temporal import sample_application
-from tests.web.conftest import csrf_of
+from tests.web.conftest import csrf_of, post_action
 
 
 async def _post_action(client, code: str, name: str, data: dict):
-    page = await client.get(f"/alliances/{code}")
-    return await client.post(
-        f"/alliances/{code}/actions/{name}", data={"csrf": csrf_of(page.text), **data}
-    )
+    return await post_action(client, code, name, data)
 
 
 async def test_reviewer_expert_and_clerk_take_the_application_to_the_notice(bureau, as_user):
@@ -23,7 +20,9 @@ async def test_reviewer_expert_and_clerk_take_the_application_to_the_notice(bure
     assert code in inbox.text and "审查推荐" in inbox.text
     assert "剩余工作日" in inbox.text
 
-    done = await _post_action(reviewer, code, "district_review", {"outcome": "recommend"})
+    done = await _post_action(
+        reviewer, code, "district_review", {"outcome": "recommend", "reasons": "符合认定条件"}
+    )
     assert done.status_code == 303
     expert = await as_user("expert")
     await bureau.wait_for_state(code, lambda s: s.clock is not None and s.stage == "expert_review")
@@ -48,7 +47,12 @@ async def test_reviewer_expert_and_clerk_take_the_application_to_the_notice(bure
         clerk,
         code,
         "meeting_decision",
-        {"meeting_number": "2026年第12次", "meeting_date": "2099-01-01", "result": "approve"},
+        {
+            "meeting_number": "2026年第12次",
+            "meeting_date": "2099-01-01",
+            "result": "approve",
+            "reasons": "同意",
+        },
     )
     assert future.status_code == 400 and "晚于今天" in future.text
     from domain.shanghai_time import local_date
@@ -58,7 +62,12 @@ async def test_reviewer_expert_and_clerk_take_the_application_to_the_notice(bure
         clerk,
         code,
         "meeting_decision",
-        {"meeting_number": "2026年第12次", "meeting_date": today, "result": "approve"},
+        {
+            "meeting_number": "2026年第12次",
+            "meeting_date": today,
+            "result": "approve",
+            "reasons": "同意",
+        },
     )
     assert done.status_code == 303
     state = await bureau.wait_for_state(code, lambda s: s.notice is not None)
@@ -107,7 +116,7 @@ async def test_a_refused_action_shows_the_workflow_reason_next_to_the_form(burea
         reviewer, code, "district_review", {"outcome": "return", "reasons": ""}
     )
     assert refused.status_code == 400
-    assert "请填写退回或不予推荐的理由" in refused.text
+    assert "请填写审查意见的理由" in refused.text
     assert 'id="form-district_review"' in refused.text
 
 
@@ -151,3 +160,40 @@ async def test_no_role_acts_outside_its_steps(bureau, as_user, username, form):
     assert response.status_code == 403
     state = await bureau.state(code)
     assert state.stage == "district_review" and state.decisions == []
+
+
+async def test_a_decision_is_chosen_explained_and_checked_before_it_is_recorded(bureau, as_user):
+    code = await bureau.submit(sample_application())
+    await bureau.wait_for_state(code, lambda s: s.clock is not None)
+    reviewer = await as_user("gaoxin")
+    page = await reviewer.get(f"/alliances/{code}")
+    form = page.text.split('id="form-district_review"', 1)[1].split("</form>", 1)[0]
+    assert 'type="radio"' in form and "checked" not in form  # no outcome pre-selected
+
+    unchosen = await reviewer.post(
+        f"/alliances/{code}/actions/district_review",
+        data={"csrf": csrf_of(page.text), "reasons": "材料齐全"},
+    )
+    assert unchosen.status_code == 400 and "请选择审查意见" in unchosen.text
+    unexplained = await reviewer.post(
+        f"/alliances/{code}/actions/district_review",
+        data={"csrf": csrf_of(page.text), "outcome": "recommend", "reasons": " "},
+    )
+    assert unexplained.status_code == 400 and "请填写审查意见的理由" in unexplained.text
+
+    check = await reviewer.post(
+        f"/alliances/{code}/actions/district_review",
+        data={"csrf": csrf_of(page.text), "outcome": "recommend", "reasons": "材料齐全，符合条件"},
+    )
+    assert check.status_code == 200 and 'id="confirm-action"' in check.text
+    will_record = check.text.split('id="will-record"', 1)[1].split("</table>", 1)[0]
+    assert "审查意见" in will_record and "推荐" in will_record and "recommend" not in will_record
+    assert "材料齐全，符合条件" in will_record
+    assert (await bureau.state(code)).decisions == []  # nothing recorded before confirming
+
+    done = await post_action(
+        reviewer, code, "district_review", {"outcome": "recommend", "reasons": "材料齐全，符合条件"}
+    )
+    assert done.status_code == 303
+    state = await bureau.wait_for_state(code, lambda s: s.decisions)
+    assert state.decisions[0].reasons == "材料齐全，符合条件"

@@ -1,0 +1,65 @@
+"""The catalogue of staff actions is whole: every action can be taken from the console and
+from `alliance-admin`, and names a real update of its workflow."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from temporalio import workflow
+
+from admin.cli import app
+from client.actions import CATALOGUE, Phase, StaffAction
+from domain.settings import PROJECT_ROOT
+from web.forms import PARSERS
+from workflows.recognition import RecognitionWorkflow
+from workflows.term import TermWorkflow
+
+ACTION_TEMPLATES = PROJECT_ROOT / "templates" / "web" / "actions"
+INCIDENT_FORM = PROJECT_ROOT / "templates" / "web" / "outbox_macros.html"
+
+
+def _cli_command(path: str):
+    """The `alliance-admin` command at `path` ("report review"), or None."""
+    command = typer.main.get_command(app)
+    for word in path.split():
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None:
+            return None
+        command = subcommands.get(word)
+    return command
+
+
+def _updates_of(workflow_class) -> set[str]:
+    return set(workflow._Definition.must_from_class(workflow_class).updates)
+
+
+@pytest.mark.parametrize("name", list(StaffAction))
+def test_every_action_has_a_console_form_and_a_cli_command(name):
+    spec = CATALOGUE[name]
+    assert name in PARSERS, f"{name}: no console form parser"
+    if name == StaffAction.RETRY_INCIDENT:
+        assert "/actions/retry_incident" in INCIDENT_FORM.read_text(encoding="utf-8")
+    else:
+        form = ACTION_TEMPLATES / f"{name}.html"
+        assert form.exists(), f"{name}: no console form {form.name}"
+        assert f'action_form("{name}")' in form.read_text(encoding="utf-8")
+    assert _cli_command(spec.cli) is not None, f"{name}: no `alliance-admin {spec.cli}`"
+    assert spec.label_zh and spec.label_en and spec.roles
+
+
+@pytest.mark.parametrize("name", list(StaffAction))
+def test_every_action_names_an_update_of_its_workflow(name):
+    spec = CATALOGUE[name]
+    update_name = spec.update._defn.name  # what `execute_update` sends
+    workflows = {
+        Phase.PROCEDURE: [RecognitionWorkflow],
+        Phase.TERM: [TermWorkflow],
+        Phase.ANY: [RecognitionWorkflow, TermWorkflow],
+    }[spec.phase]
+    for workflow_class in workflows:
+        assert update_name in _updates_of(workflow_class)
+
+
+def test_no_form_template_is_left_without_an_action():
+    forms = {path.stem for path in ACTION_TEMPLATES.glob("*.html")}
+    assert forms <= {name.value for name in StaffAction}
