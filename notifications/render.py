@@ -25,10 +25,11 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from domain.districts import DISTRICT_ZH, District
+from domain.labels import ASSESSMENT_EN, DISTRICT_EN, GRADE_EN, ROLE_EN, STAGE_EN
 from domain.notices import Purpose
-from domain.procedure import ROLE_ZH, STAGE_ZH, Role, Stage
+from domain.procedure import ROLE_ZH, STAGE_ZH
 from domain.settings import PROJECT_ROOT
-from domain.term import ASSESSMENT_ZH, GRADE_ZH, AssessmentKind, Grade
+from domain.term import ASSESSMENT_ZH, GRADE_ZH
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 LOCALES = ("zh-CN", "en")
@@ -52,50 +53,6 @@ _MONTHS_EN = (
     "December",
 )
 
-# English wording of the Chinese stage, role, district, assessment and grade names a context
-# carries.
-STAGE_EN = {
-    Stage.DISTRICT_REVIEW: "district review and recommendation",
-    Stage.CORRECTION: "correction by the applicant",
-    Stage.EXPERT_REVIEW: "expert review",
-    Stage.DIRECTOR_MEETING: "director's office meeting",
-    Stage.PUBLIC_NOTICE: "public notice",
-    Stage.APPROVAL: "approval document",
-    Stage.RECOGNISED: "recognised",
-    Stage.REJECTED: "not recognised",
-    Stage.WITHDRAWN: "withdrawn",
-}
-ROLE_EN = {
-    Role.APPLICANT: "the alliance's lead unit",
-    Role.DISTRICT_REVIEWER: "district science and technology bureau reviewers",
-    Role.EXPERT_ORGANISER: "third-party expert review organiser",
-    Role.DIRECTOR_CLERK: "director's office meeting clerk",
-    Role.BUREAU_STAFF: "municipal bureau staff",
-    Role.ADMINISTRATOR: "system administrator",
-    Role.PUBLIC: "the public",
-    Role.SYSTEM: "the system",
-}
-DISTRICT_EN = {
-    District.TIEDONG: "Tiedong District",
-    District.TIEXI: "Tiexi District",
-    District.LISHAN: "Lishan District",
-    District.QIANSHAN: "Qianshan District",
-    District.HAICHENG: "Haicheng City",
-    District.TAIAN: "Tai'an County",
-    District.XIUYAN: "Xiuyan Manchu Autonomous County",
-    District.HIGH_TECH_ZONE: "Anshan High-tech Industrial Development Zone",
-    District.ECONOMIC_ZONE: "Anshan Economic Development Zone",
-}
-ASSESSMENT_EN = {
-    AssessmentKind.MIDTERM: "mid-term assessment",
-    AssessmentKind.FINAL: "final comprehensive assessment",
-}
-GRADE_EN = {
-    Grade.EXCELLENT: "Excellent",
-    Grade.GOOD: "Good",
-    Grade.PASS: "Pass",
-    Grade.POOR: "Poor",
-}
 _ZH_TO_EN = {
     **{STAGE_ZH[s]: en for s, en in STAGE_EN.items()},
     **{ROLE_ZH[r]: en for r, en in ROLE_EN.items()},

@@ -13,11 +13,12 @@ from client.actions import CATALOGUE
 from client.alliances import ProcedureActionFailed
 from client.connection import connect
 from client.unreachable import unreachable_line
-from domain.application import MATERIAL_KIND_ZH, MEMBER_KIND_ZH
+from domain.application import MATERIAL_KIND_ZH, MEMBER_KIND_ZH, MemberKind, MemberRole
 from domain.districts import district_zh
 from domain.effects import INCIDENT_STATUS_ZH, Effect, IncidentStatus
+from domain.labels import event_words, words
 from domain.notices import DELIVERY_STATUS_ZH, DeliveryStatus
-from domain.procedure import ROLE_ZH, Role, status_zh
+from domain.procedure import status_zh
 from domain.report_statistics import FIGURES, figures_shown
 from domain.settings import PROJECT_ROOT, Settings
 from domain.shanghai_time import SHANGHAI, local_date
@@ -57,12 +58,10 @@ templates.env.globals.update(
     effect_summary=effect_summary,
     statistics_figures=FIGURES,
     catalogue=CATALOGUE,
-    member_kinds=[(kind.value, zh) for kind, zh in MEMBER_KIND_ZH.items()],
-    member_roles=[
-        ("lead", "发起单位", "Initiating unit"),
-        ("backbone", "骨干成员", "Core member"),
-        ("member", "一般成员", "Member"),
-    ],
+    words=words,
+    event_words=event_words,
+    member_kinds=[kind.value for kind in MemberKind],
+    member_roles=[(role.value, *words("member_role", role)) for role in MemberRole],
     report_figures=figures_shown,
     revocation_grounds=[
         (g.value, REVOCATION_GROUND_ZH[g], REVOCATION_GROUND_EN[g])
@@ -150,7 +149,7 @@ def render(request: Request, template: str, status_code: int = 200, **context):
             "lang": lang,
             "t": (lambda zh, en: en if lang == "en" else zh),
             "user": user,
-            "role_name": ROLE_ZH[Role(user.role)] if user else "",
+            "role_name": words("role", user.role)[lang == "en"] if user else "",
             "csrf": csrf_token(request),
             **context,
         },
