@@ -20,6 +20,8 @@ from domain.term import (
     TERM_STATUS_ZH,
     AssessmentKind,
     Grade,
+    Milestone,
+    MilestoneKind,
     ReportStatus,
     TermStatus,
 )
@@ -169,9 +171,9 @@ OUTCOMES: dict[str, Words] = {
     "resubmitted": ("补正后重新提交", "corrected and resubmitted"),
     "pass": ("通过", "passed"),
     "fail": ("未通过", "not passed"),
-    "approve": ("审议通过，进入公示", "approved; public notice"),
+    "approve": ("通过，进入公示", "approved; public notice"),
     "objection_upheld": ("异议成立，不予认定", "objection upheld; not recognised"),
-    "recorded": ("批复文件已下达", "approval document recorded"),
+    "recorded": ("已下达", "recorded"),
     "withdraw": ("撤回申请", "application withdrawn"),
 }
 ASSESSMENT_STEPS: dict[str, Words] = {
@@ -200,3 +202,36 @@ def event_words(action: str) -> Words:
             grade_zh, grade_en = words("grade", step)
             return f"{name_zh}结果：{grade_zh}", f"{name_en} result: {grade_en}"
     return action, action
+
+
+# ---- the term's dated steps, as the alliance page lists what is still ahead
+
+MILESTONES: dict[MilestoneKind, Words] = {
+    MilestoneKind.REPORT_REMINDER: ("年度报告提醒", "annual report reminder"),
+    MilestoneKind.REPORT_OVERDUE: ("年度报告逾期通知", "annual report overdue notice"),
+    MilestoneKind.REPORT_ESCALATION: ("年度报告逾期告知工作人员", "overdue report: staff told"),
+    MilestoneKind.REPORT_FINAL_REMINDER: ("年度报告最后提醒", "annual report final reminder"),
+    MilestoneKind.REPORT_RESUBMISSION_OVERDUE: (
+        "退回修改的年度报告截止",
+        "returned report due again",
+    ),
+    MilestoneKind.ASSESSMENT_OPEN: ("开始", "opens"),
+    MilestoneKind.ASSESSMENT_REMINDER: ("材料提醒", "materials reminder"),
+    MilestoneKind.ASSESSMENT_OVERDUE: ("材料逾期通知", "materials overdue notice"),
+    MilestoneKind.ASSESSMENT_RESULT_OVERDUE: ("结果逾期未录入", "result overdue"),
+    MilestoneKind.RECTIFICATION_REMINDER: ("整改期限提醒", "rectification reminder"),
+    MilestoneKind.RECTIFICATION_OVERDUE: ("整改期限届满", "rectification deadline"),
+    MilestoneKind.TERM_ENDING: ("有效期将满，期末结果未录入", "term ending, no final result"),
+    MilestoneKind.TERM_END: ("认定有效期届满", "term ends"),
+}
+
+
+def milestone_words(step: Milestone) -> Words:
+    """(zh, en) of a dated step: whose year or which assessment, and what happens."""
+    zh, en = MILESTONES[step.kind]
+    if step.assessment is not None:
+        name_zh, name_en = words("assessment", step.assessment)
+        return f"{name_zh}{zh}", f"{name_en}: {en}"
+    if step.year is not None:
+        return f"{step.year}{zh}", f"{step.year} {en}"
+    return zh, en

@@ -16,7 +16,7 @@ from client.unreachable import unreachable_line
 from domain.application import MATERIAL_KIND_ZH, MEMBER_KIND_ZH, MemberKind, MemberRole
 from domain.districts import district_zh
 from domain.effects import INCIDENT_STATUS_ZH, Effect, IncidentStatus
-from domain.labels import event_words, words
+from domain.labels import event_words, milestone_words, words
 from domain.notices import DELIVERY_STATUS_ZH, DeliveryStatus
 from domain.procedure import status_zh
 from domain.report_statistics import FIGURES, figures_shown
@@ -60,6 +60,7 @@ templates.env.globals.update(
     catalogue=CATALOGUE,
     words=words,
     event_words=event_words,
+    milestone_words=milestone_words,
     member_kinds=[kind.value for kind in MemberKind],
     member_roles=[(role.value, *words("member_role", role)) for role in MemberRole],
     report_figures=figures_shown,

@@ -38,7 +38,7 @@ from domain.procedure import (
     Stage,
 )
 from domain.shanghai_time import local_date
-from domain.term import ENDED, ReportStatus, TermState, TermStatus
+from domain.term import ENDED, Milestone, ReportStatus, TermState, TermStatus, milestones
 from domain.working_days import CalendarYearMissing
 from registry.calendar_store import load_calendar
 from registry.database import session_scope
@@ -277,6 +277,38 @@ class AllianceRecord:
     outbox: Outbox | None = None  # effects still to do and incidents, when the workflow answers
     attempt: tuple[int, str] | None = None  # the head effect's attempt number and last error
     actions: list[str] = field(default_factory=list)
+    upcoming: list[Milestone] = field(default_factory=list)  # the term's dated steps ahead
+
+    @property
+    def process(self) -> list[tuple[Stage, str]]:
+        """The article-9 steps, each `done`, `current` or `ahead` for this alliance."""
+        return process_view(self.alliance.status, bool(self.alliance.certificate_serial))
+
+
+# The article-9 steps in order, as the process view shows them.
+PROCESS_STEPS = (
+    Stage.DISTRICT_REVIEW,
+    Stage.EXPERT_REVIEW,
+    Stage.DIRECTOR_MEETING,
+    Stage.PUBLIC_NOTICE,
+    Stage.APPROVAL,
+    Stage.RECOGNISED,
+)
+
+
+def process_view(status: str, recognised: bool) -> list[tuple[Stage, str]]:
+    """Where an alliance stands among the article-9 steps; a recognised one (in its term,
+    or after it) has passed them all."""
+    if recognised or status in TERM_STATUSES:
+        return [(step, "done") for step in PROCESS_STEPS]
+    current = Stage.DISTRICT_REVIEW if status == Stage.CORRECTION.value else status
+    if current not in PROCESS_STEPS:  # rejected or withdrawn: the steps stop where it ended
+        return [(step, "ahead") for step in PROCESS_STEPS]
+    at = PROCESS_STEPS.index(Stage(current))
+    return [
+        (step, "done" if i < at else "current" if i == at else "ahead")
+        for i, step in enumerate(PROCESS_STEPS)
+    ]
 
 
 @dataclass
@@ -359,7 +391,8 @@ async def add_live_state(connect: Connect, record: AllianceRecord) -> None:
         if status in PROCEDURE_STAGES:
             record.live = await procedure_state(client, code)
         else:
-            record.live = await term_state(client, code)
+            record.live = term = await term_state(client, code)
+            record.upcoming = milestones(term)
         record.outbox = await outbox(client, code)
         if record.outbox.pending:
             record.attempt = await pending_attempt(client, code)
