@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -69,6 +70,15 @@ templates.env.globals.update(
         for g in STAFF_REVOCATION_GROUNDS
     ],
 )
+
+
+def query_with(request: Request, **changes: object) -> str:
+    """The request's query string with some parameters replaced (sorting, paging links)."""
+    params = dict(request.query_params) | {key: str(value) for key, value in changes.items()}
+    return urlencode(params)
+
+
+templates.env.globals["query_with"] = query_with
 
 
 def beijing_time(moment: datetime | None) -> str:

@@ -60,13 +60,38 @@ class AllianceFilter:
     year: int | None = None
     overdue: bool = False
     q: str = ""
+    sort: str = "-updated"  # a column of SORTS, "-" first for descending
+    page: int = 1
+
+
+# The columns the list sorts by; ties fall back to the alliance code.
+SORTS = {
+    "code": Alliance.code,
+    "name": Alliance.name,
+    "district": Alliance.district,
+    "status": Alliance.status,
+    "term_end": Alliance.term_end,
+    "updated": Alliance.updated_at,
+}
+PAGE_SIZE = 50
 
 
 def read_filter(
-    status: str = "", district: str = "", year: str = "", overdue: str = "", q: str = ""
+    status: str = "",
+    district: str = "",
+    year: str = "",
+    overdue: str = "",
+    q: str = "",
+    sort: str = "",
+    page: str = "",
 ) -> AllianceFilter:
     """The list's query parameters as typed filters; blank means "any"."""
     status, district, year, q = status.strip(), district.strip(), year.strip(), q.strip()
+    sort, page = sort.strip() or "-updated", page.strip() or "1"
+    if sort.removeprefix("-") not in SORTS:
+        raise FilterInvalid(f"不能按 {sort!r} 排序 (cannot sort by {sort!r})")
+    if not (page.isdigit() and 1 <= int(page) <= 100_000):
+        raise FilterInvalid(f"页码应为正整数，而不是 {page!r} (page: a positive number)")
     if status and status not in STATUS_ORDER:
         raise FilterInvalid(f"未知的状态 {status!r} (unknown status)")
     if district and district not in DISTRICT_ZH:
@@ -79,6 +104,8 @@ def read_filter(
         year=int(year) if year else None,
         overdue=overdue.lower() in {"1", "true", "on", "yes"},
         q=q,
+        sort=sort,
+        page=int(page),
     )
 
 
@@ -107,8 +134,32 @@ class AllianceRow:
         )
 
 
+@dataclass(frozen=True)
+class AlliancePage:
+    rows: list[AllianceRow]
+    total: int
+    page: int
+    pages: int
+
+
+def alliance_page(view: RegistryView, filters: AllianceFilter, size: int = PAGE_SIZE):
+    """One page of the list, in the chosen order."""
+    query = _alliance_query(view, filters)
+    with session_scope(view.url) as session:
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        pages = max(1, -(-total // size))
+        page = min(filters.page, pages)
+        found = session.exec(query.offset((page - 1) * size).limit(size))
+        return AlliancePage([AllianceRow.of(a) for a in found], total, page, pages)
+
+
 def find_alliances(view: RegistryView, filters: AllianceFilter) -> list[AllianceRow]:
-    """The alliances the list and its Excel export show, most recently changed first."""
+    """Every alliance the filters select, in the chosen order (the Excel export)."""
+    with session_scope(view.url) as session:
+        return [AllianceRow.of(a) for a in session.exec(_alliance_query(view, filters))]
+
+
+def _alliance_query(view: RegistryView, filters: AllianceFilter):
     if view.district and filters.district and filters.district != view.district:
         raise Forbidden("您只能查看本县区的联盟 (you may only see your own district's alliances)")
     query = select(Alliance).where(_scope(view))
@@ -132,9 +183,9 @@ def find_alliances(view: RegistryView, filters: AllianceFilter) -> list[Alliance
                 col(Alliance.lead_unit_code) == filters.q.upper(),
             )
         )
-    query = query.order_by(col(Alliance.updated_at).desc(), col(Alliance.code))
-    with session_scope(view.url) as session:
-        return [AllianceRow.of(a) for a in session.exec(query)]
+    column = col(SORTS[filters.sort.removeprefix("-")])
+    ordered = column.desc() if filters.sort.startswith("-") else column.asc()
+    return query.order_by(ordered.nulls_last(), col(Alliance.code))
 
 
 @dataclass(frozen=True)

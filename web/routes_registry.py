@@ -34,10 +34,16 @@ async def _view(request: Request, user: StaffUser) -> queries.RegistryView:
 
 
 def _filters(
-    status: str = "", district: str = "", year: str = "", overdue: str = "", q: str = ""
+    status: str = "",
+    district: str = "",
+    year: str = "",
+    overdue: str = "",
+    q: str = "",
+    sort: str = "",
+    page: str = "",
 ) -> queries.AllianceFilter:
     try:
-        return queries.read_filter(status, district, year, overdue, q)
+        return queries.read_filter(status, district, year, overdue, q, sort, page)
     except queries.FilterInvalid as invalid:
         raise HTTPException(status_code=400, detail=str(invalid)) from invalid
 
@@ -58,7 +64,7 @@ async def alliance_list(
     return render(
         request,
         "alliances.html",
-        rows=queries.find_alliances(view, filters),
+        listing=queries.alliance_page(view, filters),
         filters=filters,
         statuses=queries.STATUS_ORDER,
         districts=None if view.district else DISTRICT_ZH,
