@@ -43,11 +43,14 @@ router = APIRouter()
 
 
 @router.get("/inbox")
-async def inbox(request: Request, sort: str = "deadline", user: StaffUser = Depends(current_user)):
-    """待办, by deadline or (`?sort=priority`) with article 8.6's prioritised first."""
+async def inbox(
+    request: Request, sort: str = "deadline", q: str = "", user: StaffUser = Depends(current_user)
+):
+    """待办, by deadline or (`?sort=priority`) with article 8.6's prioritised first;
+    `q` keeps the items whose alliance name or code contains it."""
     sort = sort if sort in staff_queries.INBOX_ORDERS else "deadline"
     url = settings_of(request).registry_url()
-    items = staff_queries.inbox_items(url, user)
+    items = staff_queries.matching(staff_queries.inbox_items(url, user), q)
     items = await staff_queries.with_deadlines(
         await client_of(request), url, items, await today(request)
     )
@@ -56,6 +59,7 @@ async def inbox(request: Request, sort: str = "deadline", user: StaffUser = Depe
         "inbox.html",
         items=staff_queries.in_order(items, sort),
         sort=sort,
+        q=q.strip(),
         done=staff_queries.done_items(url, user),
     )
 

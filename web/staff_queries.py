@@ -95,6 +95,12 @@ class InboxItem:
         return self.working_days_left is not None and self.working_days_left < 0
 
 
+def matching(items: list[InboxItem], q: str) -> list[InboxItem]:
+    """The items whose alliance name or code contains `q` (all of them when it is blank)."""
+    q = q.strip().casefold()
+    return [i for i in items if not q or q in i.name.casefold() or q in i.code.casefold()]
+
+
 def visible(user: StaffUser, alliance: Alliance | None) -> bool:
     if alliance is None:
         return False
