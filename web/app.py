@@ -13,7 +13,7 @@ from temporalio.client import Client
 from client.unreachable import unreachable_line
 from domain.settings import Settings, get_settings
 from registry.database import upgrade_schema
-from web import routes_auth, routes_public, routes_registry, routes_staff
+from web import routes_auth, routes_meeting, routes_public, routes_registry, routes_staff
 from web.pages import Forbidden, LoginRequired, render
 from web.security import RateLimiter, session_secret
 
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(routes_public.router)
     app.include_router(routes_registry.router)
     app.include_router(routes_staff.router)
+    app.include_router(routes_meeting.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _: LoginRequired):

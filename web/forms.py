@@ -7,6 +7,7 @@ message; everything else is judged by the workflow's validators.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
@@ -315,6 +316,37 @@ def _withdraw(form, request_id, actor, user):
         actor=on_behalf_of_alliance(user),
         reason=_opinion(form, "reason", "撤回理由", "reason"),
     )
+
+
+@dataclass(frozen=True)
+class MeetingItem:
+    code: str
+    decision: MeetingDecision
+
+
+def parse_meeting(form: dict[str, str], codes: list[str], user: StaffUser) -> list[MeetingItem]:
+    """One office meeting's decisions: its number and date shared, each alliance's outcome
+    and reasons its own; alliances left undecided are not on this meeting."""
+    base = form.get("request_id") or uuid.uuid4().hex
+    items = []
+    for code in codes:
+        result = form.get(f"result_{code}", "")
+        if result not in ("approve", "reject"):
+            continue
+        one = {**form, "result": result, "reasons": form.get(f"reasons_{code}", "")}
+        try:
+            decision = parse(
+                StaffAction.MEETING_DECISION, {**one, "request_id": f"{base}-{code}"}, user
+            )
+        except FormInvalid as refused:
+            raise FormInvalid(f"{code}：{refused}") from refused
+        assert isinstance(decision, MeetingDecision)
+        items.append(MeetingItem(code, decision))
+    if not items:
+        raise FormInvalid(
+            "请至少为一个联盟选择审议结果 (choose a decision for at least one alliance)"
+        )
+    return items
 
 
 def _rows(form: dict[str, str], prefix: str) -> list[int]:
