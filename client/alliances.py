@@ -40,7 +40,15 @@ from workflows.term import TermInput, TermWorkflow
 
 
 class ProcedureActionFailed(Exception):
-    """The workflow refused the action or could not be reached; the message says why."""
+    """The workflow refused the action or could not be reached; the message says why.
+
+    A refusal by the workflow keeps its Chinese and English apart (`zh`, `en`), so a page
+    shows its own language; other messages carry both in one text.
+    """
+
+    def __init__(self, message: str, zh: str = "", en: str = "") -> None:
+        super().__init__(message)
+        self.zh, self.en = zh or message, en or message
 
 
 def workflow_id_for(alliance_code: str) -> str:
@@ -157,8 +165,10 @@ async def act(client: Client, alliance_code: str, name: StaffAction | str, actio
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
-        message = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
-        raise ProcedureActionFailed(message) from err
+        if isinstance(cause, ApplicationError):
+            zh, en = _refusal_words(cause)
+            raise ProcedureActionFailed(cause.message, zh, en) from err
+        raise ProcedureActionFailed(str(cause or err)) from err
     except RPCError as err:
         raise ProcedureActionFailed(_rpc_message(alliance_code, err)) from err
 
@@ -232,6 +242,14 @@ async def announce_calendar_loaded(client: Client, alliance_codes: list[str]) ->
         except RPCError:
             continue  # that procedure has ended meanwhile
     return woken
+
+
+def _refusal_words(error: ApplicationError) -> tuple[str, str]:
+    """The refusal's Chinese and English, as the workflow's validator gave them."""
+    details = error.details
+    if error.type == "ActionRefused" and len(details) == 2:
+        return str(details[0]), str(details[1])
+    return error.message, error.message
 
 
 def _rpc_message(alliance_code: str, err: RPCError) -> str:

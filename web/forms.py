@@ -56,7 +56,12 @@ Choice = TypeVar("Choice", bound=StrEnum)
 
 
 class FormInvalid(Exception):
-    """The form cannot become an action; the message tells the clerk what to change."""
+    """The form cannot become an action; the message tells the clerk what to change, in
+    Chinese and in English, kept apart so each page shows its own language."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} ({en})")
+        self.zh, self.en = zh, en
 
 
 def actor_of(user: StaffUser) -> Actor:
@@ -72,26 +77,24 @@ def on_behalf_of_alliance(user: StaffUser) -> Actor:
     return Actor(name=f"{user.display_name}（代联盟录入）", role=Role.APPLICANT)
 
 
-def _date(value: str, what: str) -> date:
+def _date(value: str, zh: str, en: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as err:
-        raise FormInvalid(
-            f"{what}应为日期，如 2026-09-28 ({what}: a date like 2026-09-28)"
-        ) from err
+        raise FormInvalid(f"{zh}应为日期，如 2026-09-28", f"{en}: a date like 2026-09-28") from err
 
 
 def _choice(value: str, kind: type[Choice], zh: str, en: str) -> Choice:
     try:
         return kind(value)
     except ValueError as err:
-        raise FormInvalid(f"请选择{zh} (choose the {en})") from err
+        raise FormInvalid(f"请选择{zh}", f"choose the {en}") from err
 
 
 def _decision(form: dict[str, str], yes: str, no: str) -> bool:
     """A decision's outcome: never pre-selected, so it must have been chosen."""
     if form.get("result") not in (yes, no):
-        raise FormInvalid("请选择办理结果 (choose the outcome)")
+        raise FormInvalid("请选择办理结果", "choose the outcome")
     return form["result"] == yes
 
 
@@ -99,23 +102,23 @@ def _opinion(form: dict[str, str], key: str, zh: str, en: str) -> str:
     """审批意见: every decision carries the reasons for it."""
     text = form.get(key, "").strip()
     if not text:
-        raise FormInvalid(f"请填写{zh} (fill in the {en})")
+        raise FormInvalid(f"请填写{zh}", f"fill in the {en}")
     return text
 
 
-def _number(value: str, what: str, kind=float):
+def _number(value: str, zh: str, en: str, kind=float):
     try:
         return kind(value)
     except ValueError as err:
-        raise FormInvalid(f"{what}应为数字 ({what} must be a number)") from err
+        raise FormInvalid(f"{zh}应为数字", f"{en} must be a number") from err
 
 
 def _figure(value: str, name: str) -> float | int:
     """One figure of the innovation resource statistics, named by its label when wrong."""
     figure = FIGURES[name]
     if not value.strip():
-        raise FormInvalid(f"请填写{figure.title_zh} (fill in {figure.title_en})")
-    return _number(value, figure.title_zh, float if figure.money else int)
+        raise FormInvalid(f"请填写{figure.title_zh}", f"fill in {figure.title_en}")
+    return _number(value, figure.title_zh, figure.title_en, float if figure.money else int)
 
 
 def _panel(text: str) -> list[PanelMember]:
@@ -123,8 +126,10 @@ def _panel(text: str) -> list[PanelMember]:
     for line in filter(None, (raw.strip() for raw in text.splitlines())):
         parts = [p.strip() for p in line.replace("：", ":").split(":")]
         if len(parts) not in (2, 3):
-            raise FormInvalid(f"“{line}”格式应为 姓名:单位:分数 (name:affiliation:score)")
-        score = _number(parts[-1], f"{parts[0]}的评分")
+            raise FormInvalid(
+                f"“{line}”格式应为 姓名:单位:分数", f"“{line}”: name:affiliation:score"
+            )
+        score = _number(parts[-1], f"{parts[0]}的评分", f"{parts[0]}'s score")
         panel.append(
             PanelMember(name=parts[0], affiliation=parts[1] if len(parts) == 3 else "", score=score)
         )
@@ -137,12 +142,12 @@ def parse(name: StaffAction, form: dict[str, str], user: StaffUser) -> BaseModel
     try:
         return PARSERS[name](form, request_id, actor_of(user), user)
     except KeyError as missing:
-        raise FormInvalid(f"表单缺少字段 {missing} (missing field)") from missing
+        raise FormInvalid(f"表单缺少字段 {missing}", f"missing field {missing}") from missing
     except ValidationError as invalid:
         zh, en = bilingual(invalid)
-        raise FormInvalid(f"表单内容有误，未办理：{zh} (not done: {en})") from invalid
+        raise FormInvalid(f"表单内容有误，未办理：{zh}", f"not done: {en}") from invalid
     except ValueError as invalid:  # a choice outside its list
-        raise FormInvalid(f"表单选项无效：{invalid} (invalid choice)") from invalid
+        raise FormInvalid(f"表单选项无效：{invalid}", f"invalid choice: {invalid}") from invalid
 
 
 def _district_review(form, request_id, actor, user):
@@ -172,10 +177,12 @@ def _meeting_decision(form, request_id, actor, user):
         request_id=request_id,
         actor=actor,
         meeting_number=form["meeting_number"],
-        meeting_date=_date(form["meeting_date"], "会议日期"),
+        meeting_date=_date(form["meeting_date"], "会议日期", "the meeting date"),
         approved=_decision(form, "approve", "reject"),
         reasons=_opinion(form, "reasons", "审议意见", "opinion of the meeting"),
-        notice_start=_date(notice_start, "公示开始日期") if notice_start else None,
+        notice_start=_date(notice_start, "公示开始日期", "the notice's first day")
+        if notice_start
+        else None,
     )
 
 
@@ -183,7 +190,7 @@ def _resolve_objection(form, request_id, actor, user):
     return ObjectionResolution(
         request_id=request_id,
         actor=actor,
-        objection_no=_number(form["objection_no"], "异议编号", int),
+        objection_no=_number(form["objection_no"], "异议编号", "the objection number", int),
         upheld=_decision(form, "uphold", "dismiss"),
         reason=_opinion(form, "reason", "处理理由", "reason"),
     )
@@ -194,7 +201,7 @@ def _record_approval(form, request_id, actor, user):
         request_id=request_id,
         actor=actor,
         document_number=form["document_number"],
-        document_date=_date(form["document_date"], "批复日期"),
+        document_date=_date(form["document_date"], "批复日期", "the document date"),
     )
 
 
@@ -202,7 +209,7 @@ def _record_plaque_handover(form, request_id, actor, user):
     return PlaqueHandover(
         request_id=request_id,
         actor=actor,
-        handed_over_on=_date(form["handed_over_on"], "交付日期"),
+        handed_over_on=_date(form["handed_over_on"], "交付日期", "the handover date"),
         received_by=form["received_by"],
     )
 
@@ -212,7 +219,7 @@ def _submit_annual_report(form, request_id, actor, user):
     return AnnualReportSubmission(
         request_id=request_id,
         actor=on_behalf_of_alliance(user),
-        year=_number(form["year"], "年度", int),
+        year=_number(form["year"], "年度", "the year", int),
         summary=form["summary"],
         next_year_plan=form["next_year_plan"],
         statistics=ResourceStatistics(**statistics),
@@ -223,7 +230,7 @@ def _review_annual_report(form, request_id, actor, user):
     return AnnualReportReview(
         request_id=request_id,
         actor=actor,
-        year=_number(form["year"], "年度", int),
+        year=_number(form["year"], "年度", "the year", int),
         accepted=_decision(form, "accept", "return"),
         reasons=_opinion(form, "reasons", "审核意见", "review opinion"),
     )
@@ -267,7 +274,7 @@ def _extend_rectification(form, request_id, actor, user):
     return RectificationExtension(
         request_id=request_id,
         actor=actor,
-        days=_number(form["days"], "延长天数", int),
+        days=_number(form["days"], "延长天数", "the days added", int),
         reason=form["reason"],
     )
 
@@ -286,7 +293,7 @@ def _extend_term(form, request_id, actor, user):
     return TermExtension(
         request_id=request_id,
         actor=actor,
-        until=_date(form["until"], "延期至"),
+        until=_date(form["until"], "延期至", "the new end"),
         reason=form["reason"],
     )
 
@@ -295,7 +302,7 @@ def _retry_incident(form, request_id, actor, user):
     return IncidentRetry(
         request_id=request_id,
         actor=actor,
-        incident_no=_number(form["incident_no"], "故障编号", int),
+        incident_no=_number(form["incident_no"], "故障编号", "the incident number", int),
     )
 
 
@@ -339,12 +346,12 @@ def parse_meeting(form: dict[str, str], codes: list[str], user: StaffUser) -> li
                 StaffAction.MEETING_DECISION, {**one, "request_id": f"{base}-{code}"}, user
             )
         except FormInvalid as refused:
-            raise FormInvalid(f"{code}：{refused}") from refused
+            raise FormInvalid(f"{code}：{refused.zh}", f"{code}: {refused.en}") from refused
         assert isinstance(decision, MeetingDecision)
         items.append(MeetingItem(code, decision))
     if not items:
         raise FormInvalid(
-            "请至少为一个联盟选择审议结果 (choose a decision for at least one alliance)"
+            "请至少为一个联盟选择审议结果", "choose a decision for at least one alliance"
         )
     return items
 

@@ -72,6 +72,12 @@ templates.env.globals.update(
 )
 
 
+def said(request: Request, refusal: Exception) -> str:
+    """A refusal in the page's language, when it keeps its Chinese and English apart."""
+    zh, en = getattr(refusal, "zh", str(refusal)), getattr(refusal, "en", str(refusal))
+    return en if language(request) == "en" else zh
+
+
 def query_with(request: Request, **changes: object) -> str:
     """The request's query string with some parameters replaced (sorting, paging links)."""
     params = dict(request.query_params) | {key: str(value) for key, value in changes.items()}

@@ -13,7 +13,7 @@ from registry.database import session_scope
 from registry.tables import Alliance, StaffUser
 from web.action_summary import summary
 from web.forms import FormInvalid, parse_meeting
-from web.pages import Forbidden, client_of, current_user, render, settings_of
+from web.pages import Forbidden, client_of, current_user, render, said, settings_of
 from web.security import check_csrf
 
 router = APIRouter()
@@ -49,7 +49,7 @@ async def record_meeting(request: Request, user: StaffUser = Depends(current_use
             status_code=400,
             alliances=alliances,
             entered=form,
-            error=str(refused),
+            error=said(request, refused),
         )
     if form.get("confirmed") != "1":
         entered = {k: v for k, v in form.items() if k not in ("csrf", "confirmed")}
@@ -62,5 +62,5 @@ async def record_meeting(request: Request, user: StaffUser = Depends(current_use
             await act(client, item.code, StaffAction.MEETING_DECISION, item.decision)
             outcomes.append((item.code, names[item.code], True, item.decision.request_id))
         except ProcedureActionFailed as failed:
-            outcomes.append((item.code, names[item.code], False, str(failed)))
+            outcomes.append((item.code, names[item.code], False, said(request, failed)))
     return render(request, "meeting_done.html", outcomes=outcomes)

@@ -33,6 +33,7 @@ from web.pages import (
     client_of,
     current_user,
     render,
+    said,
     settings_of,
     today,
     workflow_client,
@@ -113,7 +114,13 @@ async def alliance_action(
         await act(await client_of(request), code, spec.name, action)
     except (FormInvalid, ProcedureActionFailed) as refused:
         return await _alliance_page(
-            request, user, code, status_code=400, failed=name, error=str(refused), entered=form
+            request,
+            user,
+            code,
+            status_code=400,
+            failed=name,
+            error=said(request, refused),
+            entered=form,
         )
     accepted = urlencode({"done": name, "request_id": action.request_id})  # type: ignore[attr-defined]
     return RedirectResponse(f"/alliances/{code}?{accepted}", status_code=303)

@@ -31,7 +31,9 @@ def refuse_unless(check: Callable[[], None]) -> None:
     try:
         check()
     except ActionRefused as refused:
-        raise ApplicationError(str(refused), type="ActionRefused", non_retryable=True) from refused
+        raise ApplicationError(
+            str(refused), refused.zh, refused.en, type="ActionRefused", non_retryable=True
+        ) from refused
 
 
 def validate_with(update: Any, check: Callable[..., None], dated: bool = False) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.temporal import sample_application
 from tests.web.conftest import csrf_of, post_action
+from tests.web.test_registry_pages import registered
 
 
 async def _listed(client, code: str, seconds: float = 10) -> bool:
@@ -209,3 +210,30 @@ async def test_a_decision_is_chosen_explained_and_checked_before_it_is_recorded(
     assert done.status_code == 303
     state = await bureau.wait_for_state(code, lambda s: s.decisions)
     assert state.decisions[0].reasons == "材料齐全，符合条件"
+
+
+async def test_a_refusal_is_shown_in_the_page_s_language_only(bureau, as_user):
+    code = await bureau.at_director_meeting()
+    await registered(bureau, code, "director_meeting")
+    clerk = await as_user("clerk")
+    future = {
+        "meeting_number": "2026年第12次",
+        "meeting_date": "2099-01-01",
+        "result": "approve",
+        "reasons": "同意",
+        "confirmed": "1",
+    }
+    chinese = await _post_action(clerk, code, "meeting_decision", future)
+    assert chinese.status_code == 400
+    assert "晚于今天" in chinese.text and "is after today" not in chinese.text
+
+    clerk.cookies.set("lang", "en")
+    english = await _post_action(clerk, code, "meeting_decision", {**future, "request_id": "r2"})
+    assert english.status_code == 400
+    assert "meeting date 2099-01-01 is after today" in english.text
+    assert "晚于今天" not in english.text
+
+    unchosen = await _post_action(
+        clerk, code, "meeting_decision", {**future, "result": "", "request_id": "r3"}
+    )
+    assert "choose the outcome" in unchosen.text and "请选择办理结果" not in unchosen.text
