@@ -1,10 +1,15 @@
-# The worker image: the project and its Python dependencies, nothing else.
+# The worker image: the project, its Python dependencies and the CJK font its PDFs embed.
 FROM python:3.11-slim
+RUN if [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then \
+      apt-get update && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
 COPY domain domain
 COPY registry registry
 COPY activities activities
+COPY documents documents
 COPY workflows workflows
 COPY notifications notifications
 COPY client client

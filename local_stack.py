@@ -90,6 +90,7 @@ async def wait_for_temporal(settings: Settings, server: subprocess.Popen):
 
 
 async def run(settings: Settings) -> None:
+    from client.calendar_watch import start_calendar_watch
     from web.app import create_app
     from worker import build_worker
 
@@ -101,6 +102,7 @@ async def run(settings: Settings) -> None:
     try:
         client = await wait_for_temporal(settings, server)
         worker = build_worker(client, settings)
+        await start_calendar_watch(client, settings)
         print_where_to_look(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

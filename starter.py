@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
@@ -23,6 +24,7 @@ from admin.terminal import (
     OperatorCommands,
     console,
     load_application_or_exit,
+    read_application_or_exit,
     refuse,
     run_and_exit,
 )
@@ -34,9 +36,11 @@ from client.alliances import (
 )
 from client.connection import connect
 from domain.application import Application
+from domain.material_files import MaterialUpload
 from domain.settings import PROJECT_ROOT, Settings, get_settings
 from registry.calendar_store import CalendarFileInvalid
 from registry.database import upgrade_schema
+from registry.uploads import store_uploads
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
 app = typer.Typer(
@@ -51,10 +55,15 @@ async def submit(
     settings: Settings,
     client: Client | None = None,
     submitted_by: str = "",
+    files: Sequence[MaterialUpload] = (),
 ) -> str:
-    """Open the recognition procedure of a checked application; returns the workflow id."""
+    """Open the recognition procedure of a checked application; returns the workflow id.
+
+    `files`: the material files the application file named, stored in the registry before
+    the procedure opens, so the alliance's page offers them like the console's uploads."""
     upgrade_schema(settings.registry_url())
     client = client or await connect(settings)
+    store_uploads(settings.registry_url(), files, submitted_by or application.lead_unit)
     handle = await open_procedure(client, settings, application, submitted_by)
     return handle.id
 
@@ -68,9 +77,11 @@ def submit_command(
 ) -> None:
     """提交申请 (9.1): check the application and start its procedure."""
     settings = get_settings()
-    application = load_application_or_exit(path)
+    loaded = read_application_or_exit(path)
     try:
-        workflow_id = asyncio.run(submit(application, settings, submitted_by=submitted_by))
+        workflow_id = asyncio.run(
+            submit(loaded.application, settings, submitted_by=submitted_by, files=loaded.files)
+        )
     except ProcedureActionFailed as failed:
         raise refuse(str(failed)) from failed
     code = alliance_code_of(workflow_id)

@@ -12,12 +12,14 @@ from activities.calendar import CalendarActivities
 from activities.certificate import CertificateActivities
 from activities.email import EmailActivities
 from activities.registry import RegistryActivities
+from client.calendar_watch import start_calendar_watch
 from client.connection import connect
 from domain.settings import Settings, get_settings
+from workflows.calendar_watch import CalendarWatchWorkflow
 from workflows.recognition import RecognitionWorkflow
 from workflows.term import TermWorkflow
 
-WORKFLOWS = [RecognitionWorkflow, TermWorkflow]
+WORKFLOWS = [RecognitionWorkflow, TermWorkflow, CalendarWatchWorkflow]
 
 
 def activities_for(settings: Settings) -> list:
@@ -31,6 +33,7 @@ def activities_for(settings: Settings) -> list:
         calendar.plan_stage_clock,
         calendar.plan_public_notice,
         calendar.plan_approval,
+        calendar.holiday_year_warnings,
         certificate.issue_certificate,
         email.send_notice,
     ]
@@ -51,6 +54,7 @@ async def main(settings: Settings | None = None) -> None:
     logging.info(
         "worker polling task queue %s on %s", settings.task_queue, settings.temporal_address
     )
+    await start_calendar_watch(client, settings)
     await build_worker(client, settings).run()
 
 

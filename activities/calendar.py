@@ -1,15 +1,20 @@
-"""Calendar look-ups: working-day limits computed against the holiday schedule in the registry."""
+"""Calendar look-ups: working-day limits computed against the holiday schedule in the registry,
+and the daily check for holiday years that must be loaded."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import date
 from typing import TypeVar
 
+from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.procedure import ApprovalPlan, NoticeWindow, StageClock
+from domain.holiday_years import HolidayYearCheck, holiday_year_notice, holiday_years_missing
+from domain.notices import Notice
+from domain.procedure import ApprovalPlan, NoticeWindow, Role, StageClock
 from domain.settings import Settings
 from domain.working_days import (
     ApprovalPlanRequest,
@@ -21,7 +26,9 @@ from domain.working_days import (
     notice_window,
     stage_clock,
 )
-from registry.calendar_store import load_calendar
+from registry.calendar_store import load_calendar, loaded_years
+from registry.database import session_scope
+from registry.tables import StaffUser
 
 T = TypeVar("T")
 
@@ -29,6 +36,7 @@ T = TypeVar("T")
 class CalendarActivities:
     def __init__(self, settings: Settings) -> None:
         self._url = settings.registry_url()
+        self._console_url = settings.public_base_url
 
     @activity.defn
     async def plan_stage_clock(self, request: StageClockRequest) -> StageClock:
@@ -62,6 +70,35 @@ class CalendarActivities:
             request.notice_end.year,
             lambda cal: approval_plan(cal, request.notice_end, request.entered_on),
         )
+
+    @activity.defn
+    async def holiday_year_warnings(self, check: HolidayYearCheck) -> list[Notice]:
+        """The emails a missing holiday year calls for today: one per year, to the active
+        administrators with an address. None while no administrator has one: the dashboard
+        still shows the warning, and the email goes once an address is recorded."""
+        return await asyncio.to_thread(self._holiday_year_warnings, check.today)
+
+    def _holiday_year_warnings(self, today: date) -> list[Notice]:
+        missing = holiday_years_missing(today, loaded_years(self._url))
+        if not missing:
+            return []
+        with session_scope(self._url) as session:
+            addresses = session.exec(
+                select(StaffUser.email)
+                .where(StaffUser.role == Role.ADMINISTRATOR.value, col(StaffUser.active))
+                .order_by(col(StaffUser.id))
+            )
+            administrators = [
+                address.strip() for address in addresses if address and address.strip()
+            ]
+        if not administrators:
+            activity.logger.warning(
+                "holiday years %s not loaded; no administrator has an email address", missing
+            )
+            return []
+        return [
+            holiday_year_notice(year, today, administrators, self._console_url) for year in missing
+        ]
 
     def _with_calendar(self, first_year: int, compute: Callable[[WorkCalendar], T]) -> T:
         """Run `compute` on the calendar, loading further years only when it reaches them."""

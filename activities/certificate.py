@@ -12,12 +12,13 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlmodel import select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.faults import in_thread
+from documents.pdf import LANGUAGE, SEAL_DIAMETER, DocumentInfo, FontMissing, cjk_font
 from domain.certificate import CertificateRequest, chinese_date, format_number, valid_until
 from domain.procedure import Recognition
 from domain.settings import Settings
@@ -25,17 +26,19 @@ from registry.database import session_scope
 from registry.numbers import next_number
 from registry.tables import Certificate, Document
 
-ISSUER = "鞍山市科学技术局"
 REGULATION = "《鞍山市产业技术创新战略联盟认定管理办法》（鞍科发〔2016〕21号）"
-# A CID font is referenced, not embedded: PDF readers supply it and text extracts as Unicode.
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 LEFT = 100
 TEXT_WIDTH = PAGE_WIDTH - 2 * LEFT
 RED = HexColor("#A31D1D")
 MAX_MEMBER_LINES = 3
+ISSUER_SIZE = 16
+ISSUER_Y, DATE_Y = 110, 85
+# The seal is stamped over the issuer's name and the date, centred on them; nothing else
+# is printed within its circle.
+SEAL_RADIUS = SEAL_DIAMETER / 2
+SEAL_CENTRE = (PAGE_WIDTH - LEFT - SEAL_RADIUS, (ISSUER_Y + DATE_Y + ISSUER_SIZE) / 2)
 
 
 class CertificateActivities:
@@ -46,9 +49,16 @@ class CertificateActivities:
     async def issue_certificate(self, request: CertificateRequest) -> Recognition:
         """Allocate the numbers and store the certificate; a repeat returns the first result.
         The approval document's number is the one staff recorded, when they did."""
-        return await in_thread("CertificateDataError", self._issue, request)
+        try:
+            font = cjk_font(self._settings.cjk_font_path)
+        except FontMissing as missing:
+            # Retrying cannot install a font: staff see an incident and retry once it is.
+            raise ApplicationError(
+                str(missing), type="CertificateFontMissing", non_retryable=True
+            ) from missing
+        return await in_thread("CertificateDataError", self._issue, request, font)
 
-    def _issue(self, request: CertificateRequest) -> Recognition:
+    def _issue(self, request: CertificateRequest, font: str) -> Recognition:
         # Two concurrent calls for one term collide on the (alliance_code, term) constraint;
         # the loser's transaction rolls back and its retry finds the winner's certificate.
         settings = self._settings
@@ -85,14 +95,21 @@ class CertificateActivities:
                 status="valid",
             )
             verify_url = f"{settings.public_base_url.rstrip('/')}/certificates/{certificate.serial}"
-            pdf = render_certificate(request, certificate, verify_url)
+            created_at = datetime.now(UTC)
+            info = DocumentInfo(
+                title=f"{request.alliance_name} 证书 {certificate.serial}",
+                author=settings.bureau_name,
+                subject=f"鞍山市产业技术创新战略联盟证书（第{request.term}个认定期）",
+                created=created_at,
+            )
+            pdf = render_certificate(request, certificate, verify_url, info, font)
             document = Document(
                 alliance_code=request.alliance_code,
                 kind="certificate",
                 filename=f"{certificate.serial}.pdf",
                 sha256=hashlib.sha256(pdf).hexdigest(),
                 content=pdf,
-                created_at=datetime.now(UTC),
+                created_at=created_at,
             )
             session.add(document)
             session.flush()
@@ -115,14 +132,24 @@ def _recognition(certificate: Certificate) -> Recognition:
 
 
 def render_certificate(
-    request: CertificateRequest, certificate: Certificate, verify_url: str
+    request: CertificateRequest,
+    certificate: Certificate,
+    verify_url: str,
+    info: DocumentInfo,
+    font: str,
 ) -> bytes:
-    """The certificate as an A4 landscape PDF with extractable Chinese text."""
+    """The certificate as an A4 landscape PDF, a subset of the CJK font `font` embedded,
+    issued by `info.author`, with room for its seal over the name and date."""
     buffer = io.BytesIO()
-    # `invariant` drops the creation time and random id, so a retry renders the same bytes.
-    pdf = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=True)
-    pdf.setTitle(f"{request.alliance_name} 证书 {certificate.serial}")
-    pdf.setAuthor(ISSUER)
+    # `invariant` derives the file id from the content instead of a random one.
+    pdf = Canvas(
+        buffer,
+        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
+        invariant=True,
+        lang=LANGUAGE,
+        initialFontName=font,
+    )
+    info.apply(pdf)
 
     pdf.setStrokeColor(RED)
     pdf.setLineWidth(4)
@@ -131,37 +158,39 @@ def render_certificate(
     pdf.rect(34, 34, PAGE_WIDTH - 68, PAGE_HEIGHT - 68)
 
     pdf.setFillColor(RED)
-    pdf.setFont(FONT, 30)
+    pdf.setFont(font, 30)
     pdf.drawCentredString(PAGE_WIDTH / 2, 515, "鞍山市产业技术创新战略联盟")
-    pdf.setFont(FONT, 40)
+    pdf.setFont(font, 40)
     pdf.drawCentredString(PAGE_WIDTH / 2, 458, "证书")
 
     pdf.setFillColor(HexColor("#000000"))
-    name_size = _fitting_size(request.alliance_name, 24, TEXT_WIDTH)
-    pdf.setFont(FONT, name_size)
+    name_size = _fitting_size(request.alliance_name, 24, TEXT_WIDTH, font)
+    pdf.setFont(font, name_size)
     pdf.drawCentredString(PAGE_WIDTH / 2, 405, request.alliance_name)
 
     y = _draw_lines(
         pdf,
         _wrap(
-            f"经审核，该联盟符合{REGULATION}规定的条件，特认定为鞍山市产业技术创新战略联盟。", 13
+            f"经审核，该联盟符合{REGULATION}规定的条件，特认定为鞍山市产业技术创新战略联盟。",
+            13,
+            font,
         ),
         370,
-        13,
+        (font, 13),
         20,
     )
     y = _draw_lines(
         pdf,
         [f"发起（牵头）单位：{request.lead_unit}", f"所在地区：{request.district_name}"],
         y - 12,
-        13,
+        (font, 13),
         22,
     )
-    members = _wrap(f"成员单位（{len(request.members)}家）：{'、'.join(request.members)}", 11)
+    members = _wrap(f"成员单位（{len(request.members)}家）：{'、'.join(request.members)}", 11, font)
     if len(members) > MAX_MEMBER_LINES:
         members = members[:MAX_MEMBER_LINES]
         members[-1] = members[-1][:-2] + "……"
-    y = _draw_lines(pdf, members, y, 11, 16)
+    y = _draw_lines(pdf, members, y, (font, 11), 16)
     _draw_lines(
         pdf,
         [
@@ -170,16 +199,16 @@ def render_certificate(
             f"有效期：{chinese_date(certificate.issued_on)}至{chinese_date(certificate.valid_until)}",
         ],
         y - 6,
-        13,
+        (font, 13),
         22,
     )
 
-    pdf.setFont(FONT, 16)
-    pdf.drawRightString(PAGE_WIDTH - LEFT, 110, ISSUER)
-    pdf.drawRightString(PAGE_WIDTH - LEFT, 85, chinese_date(certificate.issued_on))
+    pdf.setFont(font, ISSUER_SIZE)
+    pdf.drawCentredString(SEAL_CENTRE[0], ISSUER_Y, info.author)
+    pdf.drawCentredString(SEAL_CENTRE[0], DATE_Y, chinese_date(certificate.issued_on))
 
-    _draw_qr(pdf, verify_url, x=60, y=72, size=88)
-    pdf.setFont("Helvetica", 7)
+    _draw_qr(pdf, verify_url, x=60, y=72, size=88, font=font)
+    pdf.setFont(font, 7)
     pdf.drawString(60, 60, verify_url)
 
     pdf.showPage()
@@ -187,17 +216,17 @@ def render_certificate(
     return buffer.getvalue()
 
 
-def _fitting_size(text: str, size: float, width: float) -> float:
+def _fitting_size(text: str, size: float, width: float, font: str) -> float:
     """The font size, at most `size`, at which `text` fits on one line of `width`."""
-    return min(size, size * width / pdfmetrics.stringWidth(text, FONT, size))
+    return min(size, size * width / pdfmetrics.stringWidth(text, font, size))
 
 
-def _wrap(text: str, size: float) -> list[str]:
+def _wrap(text: str, size: float, font: str) -> list[str]:
     """Break Chinese text (no spaces to break at) by width, character by character."""
     lines: list[str] = []
     line = ""
     for char in text:
-        if line and pdfmetrics.stringWidth(line + char, FONT, size) > TEXT_WIDTH:
+        if line and pdfmetrics.stringWidth(line + char, font, size) > TEXT_WIDTH:
             lines.append(line)
             line = char
         else:
@@ -205,9 +234,11 @@ def _wrap(text: str, size: float) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def _draw_lines(pdf: Canvas, lines: list[str], top: float, size: float, leading: float) -> float:
+def _draw_lines(
+    pdf: Canvas, lines: list[str], top: float, font: tuple[str, float], leading: float
+) -> float:
     """Draw left-aligned lines from `top` down; returns the baseline for what follows."""
-    pdf.setFont(FONT, size)
+    pdf.setFont(*font)
     y = top
     for line in lines:
         pdf.drawString(LEFT, y, line)
@@ -215,11 +246,14 @@ def _draw_lines(pdf: Canvas, lines: list[str], top: float, size: float, leading:
     return y
 
 
-def _draw_qr(pdf: Canvas, data: str, x: float, y: float, size: float) -> None:
+def _draw_qr(pdf: Canvas, data: str, x: float, y: float, size: float, font: str) -> None:
     widget = QrCodeWidget(data)
     left, bottom, right, top = widget.getBounds()
     drawing = Drawing(
-        size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0]
+        size,
+        size,
+        transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0],
+        initialFontName=font,  # else the renderer names Helvetica, which is not embedded
     )
     drawing.add(widget)
     renderPDF.draw(drawing, pdf, x, y)

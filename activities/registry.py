@@ -8,6 +8,7 @@ from temporalio import activity
 from activities.faults import in_thread
 from domain.application import Member as MemberModel
 from domain.events import ProcedureEvent, TermEvent
+from domain.procedure import ObjectionStatus
 from domain.settings import Settings
 from registry.database import session_scope
 from registry.tables import (
@@ -280,7 +281,12 @@ def _upsert_objection(session: Session, event: ProcedureEvent) -> None:
         contact=objection.contact,
         text=objection.text,
         filed_at=objection.filed_at,
+        tracking_number=objection.tracking_number or None,
+        letter_name=objection.letter.name if objection.letter else "",
+        letter_sha256=objection.letter.sha256 if objection.letter else "",
     )
+    if objection.status != ObjectionStatus.OPEN and row.resolved_at is None:
+        row.resolved_by, row.resolved_at = event.actor.name, event.at
     row.status = objection.status
     row.resolution = objection.resolution
     session.add(row)

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from admin.terminal import (
     OperatorCommands,
     console,
-    load_application_or_exit,
+    read_application_or_exit,
     refusal_lines,
     refuse,
     run_and_exit,
@@ -93,8 +93,9 @@ from registry.calendar_store import (
     seed_from_package,
 )
 from registry.database import session_scope, upgrade_schema
+from registry.staff_accounts import AccountInvalid, create_user
 from registry.tables import Alliance, AuditEntry, Certificate, DecisionRow, Document, EmailMessage
-from web.accounts import AccountInvalid, create_user
+from registry.uploads import store_uploads
 from workflows.recognition import ActionResult
 
 app = typer.Typer(
@@ -461,15 +462,16 @@ def resubmit(
     note: str = typer.Option("", help="what was corrected"),
     request_id: str = REQUEST_ID,
 ) -> None:
-    """补正后重新提交: the applicant's corrected application."""
-    application = load_application_or_exit(path)
+    """补正后重新提交: the applicant's corrected application, with the material files it names."""
+    loaded = read_application_or_exit(path)
+    store_uploads(get_settings().registry_url(), loaded.files, actor)
     _send(
         code,
         StaffAction.RESUBMIT,
         Resubmission(
             request_id=_request_id(request_id),
             actor=Actor(name=actor, role=Role.APPLICANT),
-            application=application,
+            application=loaded.application,
             note=note,
         ),
     )
@@ -904,13 +906,14 @@ def create_user_command(
     role: Role = typer.Option(..., help="administrator, bureau_staff, director_clerk, …"),
     display_name: str = typer.Option("", "--name", help="shown in the audit log"),
     district: District | None = typer.Option(None, help="for a district reviewer"),
+    email: str = typer.Option("", help="where system alerts reach an administrator"),
     password: str = typer.Option(
         ..., prompt="密码 (password)", hide_input=True, confirmation_prompt=True
     ),
 ) -> None:
     """创建网页控制台账号: there is no default password; the first administrator starts here."""
     try:
-        user = create_user(_url(), username, display_name, password, role, district)
+        user = create_user(_url(), username, display_name, password, role, district, email=email)
     except AccountInvalid as invalid:
         raise refuse(str(invalid)) from invalid
     console.print(f"[green]已创建[/green] {user.username} ({user.role})")

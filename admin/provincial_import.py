@@ -70,7 +70,9 @@ from domain.procedure import Role, Stage
 from domain.shanghai_time import end_of_day, local_date, start_of_day
 from domain.term import (
     ASSESSMENT_ZH,
+    FIRST_REPORT_YEAR,
     GRADE_ZH,
+    IMPORT_ACTION,
     AssessmentKind,
     AssessmentRecord,
     Grade,
@@ -102,10 +104,6 @@ COLUMNS = (
     "valid_until",
 )
 OPTIONAL_COLUMNS = ("midterm_held_on", "midterm_grade")
-IMPORT_ACTION = "imported.provincial"
-FIRST_REPORT_YEAR = "first_report_year"
-"""The import's audit entry (IMPORT_ACTION) keeps, under this key, the first year whose
-report the term owes; reports due before the import are not owed."""
 
 _DISTRICTS = {d.value: d for d in District} | {zh: d for d, zh in DISTRICT_ZH.items()}
 _KINDS = {k.value: k for k in MemberKind} | {zh: k for k, zh in MEMBER_KIND_ZH.items()}

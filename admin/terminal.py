@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from client.unreachable import EXIT_UNREACHABLE, unreachable_line
 from domain.application import Application
-from domain.application_file import load_application_file
+from domain.application_file import ApplicationFile, read_application_file
 from domain.eligibility import ApplicationInvalid
 from domain.input_rules import refusals, refused_by_rules
 from domain.settings import get_settings
@@ -56,8 +56,15 @@ def refusal_lines(invalid: ValidationError) -> str:
 
 def load_application_or_exit(path: Path) -> Application:
     """The application in `path`, or every problem in it printed and exit status 1."""
+    return read_application_or_exit(path).application
+
+
+def read_application_or_exit(path: Path) -> ApplicationFile:
+    """The application in `path` and the material files it names, or every problem in
+    them printed and exit status 1."""
+    settings = get_settings()
     try:
-        return load_application_file(path, get_settings().priority_sectors)
+        return read_application_file(path, settings.priority_sectors, settings.upload_max_mb)
     except ApplicationInvalid as invalid:
         raise refuse(str(invalid)) from invalid
 

@@ -40,9 +40,9 @@ from domain.procedure import Role
 from domain.settings import PROJECT_ROOT
 from registry.alliance_codes import codes_assigned_to
 from registry.database import session_scope
+from registry.staff_accounts import create_user
 from registry.tables import Alliance
 from registry.tables import EmailMessage as EmailRow
-from web.accounts import create_user
 from workflows.recognition import RecognitionWorkflow
 
 SAMPLE_APPLICATION = PROJECT_ROOT / "samples" / "application-sample.yaml"

@@ -28,6 +28,8 @@ class Purpose(StrEnum):
     STAGE_REMINDER = "stage_reminder"  # before a stage's time limit
     STAGE_ESCALATION = "stage_escalation"  # to bureau staff once the limit has passed
     CALENDAR_MISSING = "calendar_missing"  # to bureau staff: a holiday year must be loaded
+    # To the administrators, once per year: a needed holiday year is not loaded (no alliance).
+    HOLIDAY_YEAR_MISSING = "holiday_year_missing"
     # The five-year term (articles 11 and 12)
     TERM_STARTED = "term_started"  # to the alliance: the term, its deadlines
     REPORT_REMINDER = "report_reminder"
@@ -71,6 +73,7 @@ PURPOSE_ZH = {
     Purpose.STAGE_REMINDER: "期限提醒",
     Purpose.STAGE_ESCALATION: "逾期督办",
     Purpose.CALENDAR_MISSING: "节假日安排缺失提醒",
+    Purpose.HOLIDAY_YEAR_MISSING: "节假日安排待导入提醒",
     Purpose.TERM_STARTED: "认定期开始通知",
     Purpose.REPORT_REMINDER: "年度报告提醒",
     Purpose.REPORT_OVERDUE: "年度报告逾期通知",

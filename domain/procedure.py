@@ -17,6 +17,7 @@ from domain.districts import District
 from domain.input_rules import (
     EXPERTS_MAX,
     Count,
+    FileName,
     FreeText,
     Name,
     PersonName,
@@ -186,12 +187,24 @@ class MeetingDecision(BaseModel):
     )
 
 
+class ObjectionLetter(BaseModel):
+    """The signed (sealed) objection letter uploaded with a public objection, kept in the
+    registry by its SHA-256."""
+
+    name: FileName
+    sha256: ShortText
+
+
 class ObjectionFiling(BaseModel):
     request_id: ShortText
     name: PersonName
     organisation: Name = ""
     contact: TextLine
     text: FreeText
+    tracking_number: ShortText = Field(
+        default="", description="受理查询号 the public form gives the objector, e.g. YY-7K2M-Q9XD"
+    )
+    letter: ObjectionLetter | None = None
 
 
 class ObjectionResolution(BaseModel):
@@ -251,6 +264,8 @@ class Objection(BaseModel):
     filed_at: datetime
     status: ObjectionStatus = ObjectionStatus.OPEN
     resolution: str = ""
+    tracking_number: str = ""
+    letter: ObjectionLetter | None = None
 
 
 class ApprovalPlan(BaseModel):

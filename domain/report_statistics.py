@@ -13,8 +13,9 @@ None, shown as 未填报 rather than as 0. A new submission must give every figu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel
@@ -141,3 +142,40 @@ def figures_shown(
     else:
         stored = statistics
     return [(figure, shown(stored.get(name))) for name, figure in FIGURES.items()]
+
+
+@dataclass(frozen=True)
+class FigureTotal:
+    """One figure added up over several reports (the bureau's yearly total)."""
+
+    name: str
+    figure: Figure
+    total: int | float
+    not_reported: int  # reports among those added up that do not give this figure
+
+    @property
+    def shown(self) -> str:
+        return shown(self.total) or "0"
+
+
+def add_up(reports: Iterable[Mapping[str, Any] | None]) -> list[FigureTotal]:
+    """Every figure summed over the reports' stored statistics, in the table's order.
+
+    A figure a report does not give (stored before it was asked for) adds nothing and is
+    counted in `not_reported`, so a total is never mistaken for a complete one. Amounts
+    are added as decimals: 1250.5 + 980.3 is 2230.8, not 2230.8000000000002.
+    """
+    stored = [report or {} for report in reports]
+    totals = []
+    for name, figure in FIGURES.items():
+        given = [report[name] for report in stored if report.get(name) is not None]
+        total = sum((Decimal(str(value)) for value in given), Decimal(0))
+        totals.append(
+            FigureTotal(
+                name=name,
+                figure=figure,
+                total=float(total) if figure.money and total != total.to_integral() else int(total),
+                not_reported=len(stored) - len(given),
+            )
+        )
+    return totals

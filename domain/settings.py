@@ -59,6 +59,19 @@ class Settings(BaseSettings):
     certificate_serial_format: str = Field("ASLM-{year}-{seq:03d}", description="证书编号")
     plaque_number_format: str = Field("ASLM-P-{year}-{seq:03d}", description="牌匾编号")
     public_base_url: str = Field("http://127.0.0.1:8000", description="printed on the certificate")
+    bureau_name: str = Field(
+        "鞍山市科学技术局", description="publishes notices; issuer and author of every document"
+    )
+    notice_contact_phone: str = Field("0412-0000000", description="公示: phone for objections")
+    notice_contact_address: str = Field(
+        "辽宁省鞍山市 鞍山市科学技术局", description="公示: where written objections are sent"
+    )
+    notice_contact_email: str = Field(
+        "lianmeng@kjj.anshan.example", description="公示: email for objections"
+    )
+    cjk_font_path: str = Field(
+        "", description="TrueType CJK font embedded in PDFs; default: Debian's fonts-wqy-zenhei"
+    )
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -67,7 +80,16 @@ class Settings(BaseSettings):
     )
     secure_cookies: bool = Field(False, description="send cookies over HTTPS only (production)")
     login_attempts_per_minute: int = Field(5, ge=1, description="per user name and address")
+    login_failures_per_address_per_minute: int = Field(
+        10, ge=1, description="failed sign-ins per client address, whatever the user names"
+    )
+    session_idle_minutes: float = Field(
+        30, gt=0, description="a signed-in session unused this long ends; sign in again"
+    )
     objections_per_hour: int = Field(5, ge=1, description="public objection forms per address")
+    objection_letter_max_mb: int = Field(
+        10, ge=1, description="largest signed objection letter (PDF, JPEG, PNG) accepted"
+    )
     upload_max_mb: int = Field(20, ge=1, description="largest article-10 material accepted")
     priority_sectors: list[Name] = Field(
         list(ARTICLE_5_SECTORS),

@@ -596,6 +596,12 @@ def opens_after_import(state: TermState, kind: AssessmentKind, now: datetime) ->
     return max(assessment_opens(state, kind), now)
 
 
+IMPORT_ACTION = "imported.provincial"
+FIRST_REPORT_YEAR = "first_report_year"
+"""The article-13 import's audit entry (IMPORT_ACTION) keeps, under this key, the first
+year whose report the term owes; reports due before the import are not owed."""
+
+
 def first_report_year(state: TermState) -> int:
     """The first year whose annual report this term owes (`report_years`); the year after
     the term when it owes none. Reports due before the import (tracking_from) are not owed."""

@@ -89,6 +89,19 @@ class ObjectionRow(SQLModel, table=True):
     filed_at: datetime
     status: str = "open"
     resolution: str = ""
+    resolved_by: str = ""
+    resolved_at: datetime | None = None
+    tracking_number: str | None = Field(
+        default=None,
+        unique=True,
+        index=True,
+        max_length=32,
+        description="受理查询号 the objector looks the objection up by; None if filed by staff",
+    )
+    letter_name: str = ""
+    letter_sha256: str = Field(
+        default="", index=True, max_length=64, description="the signed letter, in uploaded_file"
+    )
 
 
 class PublicNoticeRow(SQLModel, table=True):
@@ -246,8 +259,32 @@ class StaffUser(SQLModel, table=True):
     password_hash: str
     role: str = Field(description="administrator | bureau_staff | director_clerk | …")
     district: str | None = Field(default=None, description="for a district reviewer: its district")
+    email: str | None = Field(default=None, description="where system alerts reach this person")
     active: bool = True
     created_at: datetime
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in console session, held here so that signing out, disabling the account
+    or idling ends it at once; the browser's cookie carries only its token."""
+
+    __tablename__ = "staff_session"
+    id: str = Field(primary_key=True, max_length=64, description="SHA-256 of the cookie's token")
+    user_id: int = Field(index=True, foreign_key="staff_user.id")
+    created_at: datetime
+    last_seen_at: datetime
+
+
+class AccountAudit(SQLModel, table=True):
+    """Append-only: who changed which console account, when and how."""
+
+    __tablename__ = "account_audit"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str = Field(description="the administrator's user name, or alliance-admin")
+    action: str = Field(description="user.created | user.disabled | user.enabled | …")
+    username: str = Field(index=True, description="the account changed")
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON))
 
 
 class UploadedFile(SQLModel, table=True):
@@ -261,3 +298,21 @@ class UploadedFile(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary))
     uploaded_at: datetime
     uploaded_by: str
+
+
+class DraftUpload(SQLModel, table=True):
+    """A file uploaded with a new-application form not accepted yet, held for its draft
+    (the form's hidden `draft` field) until the application is submitted; a draft left
+    for a day is dropped (registry.uploads.DRAFT_KEPT)."""
+
+    __tablename__ = "draft_upload"
+    __table_args__ = (UniqueConstraint("draft_id", "form_field"),)
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: str = Field(index=True, max_length=64)
+    form_field: str = Field(max_length=32, description="agreement, licence_3, …")
+    held_by: str = Field(description="the staff user's username: only they see the draft")
+    filename: str
+    content_type: str
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(LargeBinary))
+    held_at: datetime = Field(index=True, description="last time the draft was stored")

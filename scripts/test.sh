@@ -4,10 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser here),
-# with a CJK font so the screenshots show Chinese rather than boxes.
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; then
+# with a CJK font so the screenshots show Chinese rather than boxes; every PDF (certificate,
+# approval form) embeds the same font (fonts-wqy-zenhei), found at run time.
+if ! command -v chromium >/dev/null 2>&1 || [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Debian's chromium and a CJK font for the browser tests ..."
+    echo "installing Debian's chromium and the CJK font for the browser tests and PDFs ..."
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
   else

@@ -3,6 +3,8 @@ from `alliance-admin`, and names a real update of its workflow."""
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 import typer
 from temporalio import workflow
@@ -10,12 +12,17 @@ from temporalio import workflow
 from admin.cli import app
 from client.actions import CATALOGUE, Phase, StaffAction
 from domain.settings import PROJECT_ROOT
-from web.forms import PARSERS
+from web.forms import PAGE_FORMS, PARSERS
+from web.routes_application import router as application_routes
 from workflows.recognition import RecognitionWorkflow
 from workflows.term import TermWorkflow
 
 ACTION_TEMPLATES = PROJECT_ROOT / "templates" / "web" / "actions"
 INCIDENT_FORM = PROJECT_ROOT / "templates" / "web" / "outbox_macros.html"
+
+
+def create_app_routes():
+    return application_routes.routes
 
 
 def _cli_command(path: str):
@@ -36,13 +43,18 @@ def _updates_of(workflow_class) -> set[str]:
 @pytest.mark.parametrize("name", list(StaffAction))
 def test_every_action_has_a_console_form_and_a_cli_command(name):
     spec = CATALOGUE[name]
-    assert name in PARSERS, f"{name}: no console form parser"
+    assert name in PARSERS or name in PAGE_FORMS, f"{name}: no console form"
     if name == StaffAction.RETRY_INCIDENT:
         assert "/actions/retry_incident" in INCIDENT_FORM.read_text(encoding="utf-8")
     else:
         form = ACTION_TEMPLATES / f"{name}.html"
         assert form.exists(), f"{name}: no console form {form.name}"
-        assert f'action_form("{name}")' in form.read_text(encoding="utf-8")
+        page = PAGE_FORMS.get(name, "")
+        routes = {getattr(route, "path", "") for route in create_app_routes()}
+        assert f'action_form("{name}")' in form.read_text(encoding="utf-8") or (
+            page.replace("{code}", "{{ r.alliance.code }}") in form.read_text(encoding="utf-8")
+            and page in routes
+        )
     assert _cli_command(spec.cli) is not None, f"{name}: no `alliance-admin {spec.cli}`"
     assert spec.label_zh and spec.label_en and spec.roles
 
@@ -63,3 +75,27 @@ def test_every_action_names_an_update_of_its_workflow(name):
 def test_no_form_template_is_left_without_an_action():
     forms = {path.stem for path in ACTION_TEMPLATES.glob("*.html")}
     assert forms <= {name.value for name in StaffAction}
+
+
+def _imports(package: str) -> dict[str, set[str]]:
+    """Each module of `package` and the top-level packages it imports."""
+    found = {}
+    for path in (PROJECT_ROOT / package).glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+        found[f"{package}/{path.name}"] = names
+    return found
+
+
+def test_the_console_and_the_operator_commands_share_only_the_client_package():
+    for module, names in _imports("web").items():
+        assert not names & {"admin", "worker"}, module
+    for module, names in _imports("admin").items():
+        assert "web" not in names, module
+        if module != "admin/simulation.py":  # the simulation runs a worker of its own
+            assert "worker" not in names, module

@@ -34,6 +34,7 @@ from domain.application import Application
 from domain.application_file import load_application_file
 from domain.eligibility import ApplicationInvalid, parse_application
 from domain.input_rules import APPLICATION_PAYLOAD_MAX, refusals
+from domain.material_files import MaterialUpload
 from domain.procedure import (
     Actor,
     ApprovalDocument,
@@ -67,14 +68,14 @@ from domain.term import (
 )
 from registry.calendar_store import CalendarFileInvalid, load_calendar, load_year_file
 from registry.database import session_scope
+from registry.staff_accounts import create_user
 from registry.tables import Alliance, PublicNoticeRow, UploadedFile
 from tests.domain.test_term_schedule import statistics
 from tests.test_provincial_import import good_row, write_csv
 from tests.test_unreachable import closed_port
 from tests.web.test_new_application import _form as application_form
-from web.accounts import create_user
 from web.app import create_app
-from web.application_form import Upload, checked_application
+from web.application_form import checked_application
 from web.public_queries import ObjectionForm
 
 SAMPLE_FILE = PROJECT_ROOT / "samples" / "application-sample.yaml"
@@ -512,7 +513,9 @@ def test_application_form_is_refused_at_the_door_or_goes_on_to_temporal(web, fie
 
     response = client.post("/applications", data=data, files=files)
 
-    uploads = {k: Upload(k, name, kind, content) for k, (name, content, kind) in files.items()}
+    uploads = {
+        k: MaterialUpload(k, name, kind, content) for k, (name, content, kind) in files.items()
+    }
     try:
         checked_application(data, uploads, max_mb=20)
     except ApplicationInvalid:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import PlainTextResponse, RedirectResponse
@@ -13,9 +15,19 @@ from temporalio.client import Client
 from client.unreachable import unreachable_line
 from domain.settings import Settings, get_settings
 from registry.database import upgrade_schema
-from web import routes_auth, routes_meeting, routes_public, routes_registry, routes_staff
+from registry.staff_sessions import SESSION_MAX_AGE
+from web import (
+    routes_application,
+    routes_auth,
+    routes_meeting,
+    routes_print,
+    routes_public,
+    routes_registry,
+    routes_staff,
+    routes_users,
+)
 from web.pages import Forbidden, LoginRequired, render
-from web.security import RateLimiter, session_secret
+from web.security import RateLimiter, SecurityHeaders, session_secret
 
 STATIC = __file__.rsplit("/", 1)[0] + "/static"
 
@@ -27,6 +39,9 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.state.settings = settings
     app.state.client = client
     app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, 60)
+    app.state.login_address_limiter = RateLimiter(
+        settings.login_failures_per_address_per_minute, 60
+    )
     app.state.objection_limiter = RateLimiter(settings.objections_per_hour, 3600)
     app.add_middleware(
         SessionMiddleware,
@@ -34,18 +49,25 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         session_cookie="alliance_session",
         https_only=settings.secure_cookies,
         same_site="lax",
-        max_age=8 * 3600,
+        max_age=int(SESSION_MAX_AGE.total_seconds()),
     )
+    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes_auth.router)
     app.include_router(routes_public.router)
     app.include_router(routes_registry.router)
     app.include_router(routes_staff.router)
+    app.include_router(routes_application.router)
     app.include_router(routes_meeting.router)
+    app.include_router(routes_users.router)
+    app.include_router(routes_print.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _: LoginRequired):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        query = {"next": request.url.path}
+        if getattr(request.state, "session_ended", False):
+            query["ended"] = "1"
+        return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, refused: Forbidden):

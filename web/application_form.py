@@ -1,56 +1,65 @@
 """The new-application form: fields and article-10 uploads to a checked Application.
 
-Every problem is reported at once (domain.eligibility plus the upload limits), and nothing
-is stored until the whole application is acceptable.
+Every problem is reported at once (domain.eligibility plus the upload limits). Member and
+contact rows are numbered by the form (`member_3_name`); the page's script adds and
+removes rows, and without it the form offers a fixed number. A row whose text fields are
+empty is blank and ignored, whatever its dropdowns say.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import PurePath
+import re
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date
+from typing import Any
 
-from sqlmodel import Session
+from domain.application import ARTICLE_5_SECTORS, Application, Material, MaterialKind
+from domain.eligibility import ApplicationInvalid, parse_application
+from domain.material_files import MaterialUpload, upload_problems
 
-from domain.application import ARTICLE_5_SECTORS, Application, MaterialKind
-from domain.eligibility import ApplicationInvalid, Problem, parse_application
-from domain.input_rules import FILE_NAME, InputRefused, clean_text, shortened
-from registry.database import session_scope
-from registry.tables import UploadedFile
-
-MEMBER_ROWS = 8
-CONTACT_ROWS = 2
-ALLOWED_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx"}
+MEMBER_ROWS = 12  # rows offered without the script
+CONTACT_ROWS = 3
 SINGLE_MATERIALS = (
     MaterialKind.AGREEMENT,
     MaterialKind.APPLICATION_FORM,
     MaterialKind.NECESSITY_STATEMENT,
 )
+MEMBER_TEXT = ("name", "code", "task")
+CONTACT_TEXT = ("name", "email", "phone")
+_ROW_FIELD = re.compile(r"(member|contact)_(\d{1,3})_[a-z]+")
+_LICENCE_FIELD = re.compile(r"licence_(\d{1,3})")
 
 
-@dataclass
-class Upload:
-    field: str
-    filename: str
-    content_type: str
-    content: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+def is_material_field(name: str) -> bool:
+    """A file field of the form: one of the three documents, or a member row's licence."""
+    return name in {kind.value for kind in SINGLE_MATERIALS} or bool(_LICENCE_FIELD.fullmatch(name))
 
 
-def application_data(form: dict[str, str], uploads: dict[str, Upload]) -> dict:
-    """The form as the shape `Application` reads; blank member and contact rows are skipped."""
-    members = []
-    for i in range(MEMBER_ROWS):
+def row_numbers(form: Mapping[str, str], kind: str, held: Iterable[str] = ()) -> list[int]:
+    """The `member` or `contact` rows to show: those the form sent and any row holding a
+    licence, or the rows offered without the script when nothing was sent yet."""
+    sent = {int(m[2]) for key in form if (m := _ROW_FIELD.fullmatch(key)) and m[1] == kind}
+    if kind == "member":
+        sent |= {int(m[1]) for name in held if (m := _LICENCE_FIELD.fullmatch(name))}
+    return sorted(sent) or list(range(MEMBER_ROWS if kind == "member" else CONTACT_ROWS))
+
+
+def application_data(
+    form: Mapping[str, str],
+    uploads: Mapping[str, MaterialUpload],
+    carried: Iterable[Material] = (),
+) -> dict:
+    """The form as the shape `Application` reads; blank member and contact rows are skipped.
+
+    `carried`: materials of the application being corrected, kept where no new file
+    replaces them (a material filed on paper has no file to upload again)."""
+    members: list[dict[str, Any]] = []
+    for i in row_numbers(form, "member"):
         row = {
             k: form.get(f"member_{i}_{k}", "").strip()
             for k in ("name", "kind", "code", "role", "task")
         }
-        if not any(row.values()):
+        if not any(row[k] for k in MEMBER_TEXT):
             continue
         members.append(
             {
@@ -62,11 +71,11 @@ def application_data(form: dict[str, str], uploads: dict[str, Upload]) -> dict:
                 "_row": i,
             }
         )
-    contacts = [
-        {k: form.get(f"contact_{i}_{k}", "").strip() for k in ("name", "email", "phone")}
-        for i in range(CONTACT_ROWS)
-        if form.get(f"contact_{i}_name", "").strip() or form.get(f"contact_{i}_email", "").strip()
-    ]
+    contacts = []
+    for i in row_numbers(form, "contact"):
+        contact = {k: form.get(f"contact_{i}_{k}", "").strip() for k in CONTACT_TEXT}
+        if any(contact.values()):
+            contacts.append(contact)
     materials = [
         {
             "kind": kind.value,
@@ -87,6 +96,17 @@ def application_data(form: dict[str, str], uploads: dict[str, Upload]) -> dict:
                     "member_credit_code": member["credit_code"],
                 }
             )
+
+    codes = {member["credit_code"] for member in members}
+    replaced = {m["kind"] for m in materials} | {
+        m["member_credit_code"] for m in materials if "member_credit_code" in m
+    }
+    for kept in carried:
+        if kept.kind == MaterialKind.LICENCE_COPY:
+            if kept.member_credit_code in codes and kept.member_credit_code not in replaced:
+                materials.append(kept.model_dump(mode="json"))
+        elif kept.kind.value not in replaced:
+            materials.append(kept.model_dump(mode="json"))
 
     def body(prefix: str) -> dict:
         return {
@@ -120,55 +140,22 @@ def application_data(form: dict[str, str], uploads: dict[str, Upload]) -> dict:
     }
 
 
-def upload_problems(uploads: dict[str, Upload], max_mb: int) -> list[Problem]:
-    problems = []
-    for upload in uploads.values():
-        try:
-            clean_text(upload.filename, FILE_NAME)
-        except InputRefused as refused:
-            # every upload is stored, even one no member row refers to
-            problems.append(
-                Problem(
-                    field=upload.field,
-                    zh=f"文件名“{shortened(upload.filename)}”{refused.zh}",
-                    en=f"the file name '{shortened(upload.filename)}' {refused.en}",
-                )
-            )
-            continue
-        suffix = PurePath(upload.filename).suffix.lower()
-        if suffix not in ALLOWED_TYPES:
-            problems.append(
-                Problem(
-                    field=upload.field,
-                    zh=f"文件“{upload.filename}”类型不允许，请上传 PDF、图片或 Word 文件",
-                    en=f"{upload.filename}: upload PDF, JPG/PNG or Word files only",
-                )
-            )
-        if len(upload.content) > max_mb * 1024 * 1024:
-            problems.append(
-                Problem(
-                    field=upload.field,
-                    zh=f"文件“{upload.filename}”超过{max_mb}MB",
-                    en=f"{upload.filename} is larger than {max_mb} MB",
-                )
-            )
-    return problems
-
-
 def checked_application(
-    form: dict[str, str],
-    uploads: dict[str, Upload],
+    form: Mapping[str, str],
+    uploads: Mapping[str, MaterialUpload],
     max_mb: int,
     sectors: Collection[str] = ARTICLE_5_SECTORS,
     today: date | None = None,
+    carried: Iterable[Material] = (),
 ) -> Application:
     """The application, or ApplicationInvalid with every problem of fields and files.
 
     `sectors`: the configured priority sectors; `today`: the console's day.
     """
-    problems = upload_problems(uploads, max_mb)
+    problems = upload_problems(uploads.values(), max_mb)
     try:
-        application = parse_application(application_data(form, uploads), sectors, today)
+        data = application_data(form, uploads, carried)
+        application = parse_application(data, sectors, today)
     except ApplicationInvalid as invalid:
         raise ApplicationInvalid([*problems, *invalid.problems]) from invalid
     if problems:
@@ -176,23 +163,64 @@ def checked_application(
     return application
 
 
-def store_uploads(url: str, uploads: dict[str, Upload], by: str) -> None:
-    """Keep the files by content; the same file uploaded twice is stored once."""
-    with session_scope(url) as session:
-        for upload in uploads.values():
-            _store(session, upload, by)
+def attached(application: Application, uploads: Iterable[MaterialUpload]) -> list[MaterialUpload]:
+    """The files the application lists as its materials (a licence of a blank row is not)."""
+    listed = {material.sha256 for material in application.materials}
+    return [upload for upload in uploads if upload.sha256 in listed]
 
 
-def _store(session: Session, upload: Upload, by: str) -> None:
-    if session.get(UploadedFile, upload.sha256) is None:
-        session.add(
-            UploadedFile(
-                sha256=upload.sha256,
-                filename=upload.filename,
-                content_type=upload.content_type or "application/octet-stream",
-                size=len(upload.content),
-                content=upload.content,
-                uploaded_at=datetime.now(UTC),
-                uploaded_by=by,
-            )
-        )
+def form_of(application: Application) -> dict[str, str]:
+    """The form filled in with `application` (the inverse of `application_data`), so staff
+    enter a corrected application by changing what was submitted."""
+    form = {
+        "alliance_name": application.alliance_name,
+        "industry_field": application.industry_field,
+        "industry_sector": application.industry_sector,
+        "district": application.district.value,
+        "lead_unit": application.lead_unit,
+        "institute_advanced_level": application.institute_advanced_level,
+        "established_on": application.established_on.isoformat()
+        if application.established_on
+        else "",
+        "establishment_basis": application.establishment_basis,
+        "agreement_complies": "on" if application.agreement_complies else "",
+        "innovation_goals": application.innovation_goals,
+        "operating_funds_wan": f"{application.funding.operating_funds_wan:g}",
+        "project_funds_wan": f"{application.funding.project_funds_wan:g}",
+        "management_rule": application.funding.management_rule,
+        "early_results": application.early_results,
+    }
+    for key in ("decision", "executive", "advisory"):
+        body = getattr(application.bodies, key)
+        form |= {f"{key}_name": body.name, f"{key}_person": body.responsible_person}
+        if body.full_time:
+            form[f"{key}_full_time"] = "on"
+    for i, member in enumerate(application.members):
+        form |= {
+            f"member_{i}_name": member.name,
+            f"member_{i}_kind": member.kind.value,
+            f"member_{i}_code": member.credit_code,
+            f"member_{i}_role": member.role.value,
+            f"member_{i}_task": member.task,
+        }
+    for i, contact in enumerate(application.contacts):
+        form |= {
+            f"contact_{i}_name": contact.name,
+            f"contact_{i}_email": contact.email,
+            f"contact_{i}_phone": contact.phone,
+        }
+    return form
+
+
+def material_fields(application: Application) -> dict[str, str]:
+    """Which form field each of the application's materials belongs to, by SHA-256."""
+    rows = {member.credit_code: i for i, member in enumerate(application.members)}
+    fields = {}
+    for material in application.materials:
+        if material.kind == MaterialKind.LICENCE_COPY:
+            row = rows.get(material.member_credit_code)
+            if row is not None:
+                fields[material.sha256] = f"licence_{row}"
+        else:
+            fields[material.sha256] = material.kind.value
+    return fields

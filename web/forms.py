@@ -397,6 +397,9 @@ def _change_membership(form, request_id, actor, user):
     )
 
 
+# Actions entered on a page of their own rather than a form on the alliance page.
+PAGE_FORMS = {StaffAction.RESUBMIT: "/alliances/{code}/resubmit"}  # the application form
+
 PARSERS = {
     StaffAction.DISTRICT_REVIEW: _district_review,
     StaffAction.EXPERT_REVIEW: _expert_review,

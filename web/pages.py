@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -24,8 +24,8 @@ from domain.report_statistics import FIGURES, figures_shown
 from domain.settings import PROJECT_ROOT, Settings
 from domain.shanghai_time import SHANGHAI, local_date
 from domain.term import REVOCATION_GROUND_EN, REVOCATION_GROUND_ZH, STAFF_REVOCATION_GROUNDS
+from registry.staff_sessions import TOKEN, session_user
 from registry.tables import StaffUser
-from web.accounts import get_user
 from web.security import csrf_token
 
 DELIVERY_STATUS_EN = {
@@ -141,11 +141,28 @@ async def workflow_client(request: Request) -> Client:
         raise ProcedureActionFailed(line) from error
 
 
+def idle_timeout(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.session_idle_minutes)
+
+
 def signed_in(request: Request) -> StaffUser | None:
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        return None
-    return get_user(settings_of(request).registry_url(), user_id)
+    """The user of the request's live session, read once per request. A session that has
+    ended (signed out, idled out, account disabled) is dropped from the cookie and noted
+    on `request.state.session_ended`, so the sign-in page can say why."""
+    if hasattr(request.state, "user"):
+        return request.state.user
+    user = None
+    token = request.session.get(TOKEN)
+    if token:
+        settings = settings_of(request)
+        user = session_user(
+            settings.registry_url(), token, idle_timeout(settings), datetime.now(UTC)
+        )
+        if user is None:
+            del request.session[TOKEN]
+            request.state.session_ended = True
+    request.state.user = user
+    return user
 
 
 def current_user(request: Request) -> StaffUser:

@@ -8,9 +8,14 @@ and the real time in Beijing otherwise. Tests set it to Temporal's simulated clo
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import re
+import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import PurePath
 from typing import Literal
 
 from pydantic import ValidationError
@@ -19,10 +24,20 @@ from temporalio.client import Client
 
 from client.alliances import act
 from domain.application import MEMBER_KIND_ZH, MemberKind
-from domain.input_rules import bilingual
-from domain.procedure import ObjectionFiling
+from domain.input_rules import FILE_NAME, InputRefused, bilingual, clean_text, shortened
+from domain.procedure import ObjectionFiling, ObjectionLetter, ObjectionStatus
+from domain.settings import Settings
+from domain.shanghai_time import local_date
 from registry.database import session_scope
-from registry.tables import Alliance, Certificate, Member, PublicNoticeRow
+from registry.tables import (
+    Alliance,
+    Certificate,
+    MaterialFile,
+    Member,
+    ObjectionRow,
+    PublicNoticeRow,
+    UploadedFile,
+)
 
 # ---- public notices (公示, article 9.4)
 
@@ -47,10 +62,30 @@ class NoticeView:
     start: date
     end: date
     phase: Literal["upcoming", "open", "ended"]
+    published_on: date
 
     @property
     def accepting(self) -> bool:
         return self.phase == "open"
+
+
+@dataclass(frozen=True)
+class BureauContact:
+    """Who publishes the notices and where objections go, from the settings."""
+
+    publisher: str
+    phone: str
+    address: str
+    email: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> BureauContact:
+        return cls(
+            publisher=settings.bureau_name,
+            phone=settings.notice_contact_phone,
+            address=settings.notice_contact_address,
+            email=settings.notice_contact_email,
+        )
 
 
 def current_notices(url: str, on: date) -> list[NoticeView]:
@@ -98,6 +133,7 @@ def _notice_view(session: Session, row: PublicNoticeRow, on: date) -> NoticeView
         start=row.start_date,
         end=row.end_date,
         phase=phase,
+        published_on=local_date(row.published_at),
     )
 
 
@@ -123,7 +159,9 @@ class ObjectionForm:
             self.name.strip(), self.organisation.strip(), self.contact.strip(), self.text.strip()
         )
 
-    def filing(self) -> ObjectionFiling:
+    def filing(
+        self, tracking_number: str = "", letter: ObjectionLetter | None = None
+    ) -> ObjectionFiling:
         """The objection as the workflow takes it; ValidationError if the input rules refuse it."""
         return ObjectionFiling(
             request_id=str(uuid.uuid4()),
@@ -131,6 +169,8 @@ class ObjectionForm:
             organisation=self.organisation,
             contact=self.contact,
             text=self.text,
+            tracking_number=tracking_number,
+            letter=letter,
         )
 
     def refusal(self) -> tuple[str, str] | None:
@@ -142,9 +182,170 @@ class ObjectionForm:
         return None
 
 
-async def file_objection(client: Client, code: str, form: ObjectionForm) -> int:
-    """Send the objection to the alliance's procedure; its number, or ProcedureActionFailed."""
-    return await act(client, code, "file_objection", form.filing())
+# ---- the signed letter (异议书) filed with an objection
+
+LETTER_TYPES = {  # what the file starts with → its type, and the names it may bear
+    b"%PDF-": ("application/pdf", (".pdf",)),
+    b"\xff\xd8\xff": ("image/jpeg", (".jpg", ".jpeg")),
+    b"\x89PNG\r\n\x1a\n": ("image/png", (".png",)),
+}
+
+
+@dataclass(frozen=True)
+class LetterUpload:
+    filename: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    def content_type(self) -> str | None:
+        """The type its bytes show (PDF, JPEG or PNG), if its name says the same."""
+        suffix = PurePath(self.filename).suffix.lower()
+        for magic, (content_type, suffixes) in LETTER_TYPES.items():
+            if self.content.startswith(magic) and suffix in suffixes:
+                return content_type
+        return None
+
+    def refusal(self, max_mb: int) -> tuple[str, str] | None:
+        """Why this letter is not accepted (name, size, type), if it is not."""
+        try:
+            clean_text(self.filename, FILE_NAME)
+        except InputRefused as refused:
+            name = shortened(self.filename)
+            return f"附件文件名“{name}”{refused.zh}", f"the file name '{name}' {refused.en}"
+        if len(self.content) > max_mb * 1024 * 1024:
+            return (
+                f"附件“{self.filename}”超过{max_mb}MB，请压缩后重新上传",
+                f"{self.filename} is larger than {max_mb} MB; please upload a smaller file",
+            )
+        if self.content_type() is None:
+            return (
+                f"附件“{self.filename}”不是 PDF、JPG 或 PNG 文件，请上传签字（盖章）的异议书扫描件",
+                f"{self.filename} is not a PDF, JPEG or PNG file: upload a scan of the "
+                "signed (sealed) letter",
+            )
+        return None
+
+
+# ---- filing, and the tracking number the objector looks the objection up by
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # nothing that reads as another
+TRACKING_NUMBER = re.compile(r"^YY-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
+
+
+def new_tracking_number() -> str:
+    """YY-7K2M-Q9XD: random, so one objector's number tells nothing of another's."""
+    chars = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+    return f"YY-{chars[:4]}-{chars[4:]}"
+
+
+def tracking_number_of(text: str) -> str | None:
+    """A typed tracking number in its canonical form, or None when it cannot be one."""
+    compact = re.sub(r"[\s\-－—]", "", text.strip().upper())
+    candidate = f"{compact[:2]}-{compact[2:6]}-{compact[6:]}"
+    return candidate if TRACKING_NUMBER.match(candidate) else None
+
+
+@dataclass(frozen=True)
+class ObjectionReceipt:
+    number: int  # the objection's number within the alliance's notice
+    tracking_number: str
+
+
+async def file_objection(
+    client: Client, url: str, code: str, form: ObjectionForm, letter: LetterUpload | None
+) -> ObjectionReceipt:
+    """Keep the letter, then send the objection to the alliance's procedure; its receipt,
+    or ProcedureActionFailed. A refused objection leaves no letter behind."""
+    filing = form.filing(
+        new_tracking_number(),
+        ObjectionLetter(name=letter.filename, sha256=letter.sha256) if letter else None,
+    )
+    stored = letter is not None and await asyncio.to_thread(_store_letter, url, letter)
+    try:
+        number = await act(client, code, "file_objection", filing)
+    except BaseException:
+        if stored and letter is not None:
+            await asyncio.to_thread(_forget_letter, url, letter.sha256)
+        raise
+    return ObjectionReceipt(number, filing.tracking_number)
+
+
+def _store_letter(url: str, letter: LetterUpload) -> bool:
+    """Keep the (accepted) letter by its content; False when the same file is kept already."""
+    with session_scope(url) as session:
+        if session.get(UploadedFile, letter.sha256) is not None:
+            return False
+        session.add(
+            UploadedFile(
+                sha256=letter.sha256,
+                filename=letter.filename,
+                content_type=letter.content_type() or "application/octet-stream",
+                size=len(letter.content),
+                content=letter.content,
+                uploaded_at=datetime.now(UTC),
+                uploaded_by="公众异议 (public objection)",
+            )
+        )
+        return True
+
+
+def _forget_letter(url: str, sha256: str) -> None:
+    """Drop a letter stored for an objection the procedure refused, unless something kept
+    since refers to the same file."""
+    with session_scope(url) as session:
+        referred = (
+            session.exec(
+                select(ObjectionRow.id).where(ObjectionRow.letter_sha256 == sha256)
+            ).first()
+            or session.exec(select(MaterialFile.id).where(MaterialFile.sha256 == sha256)).first()
+        )
+        stored = session.get(UploadedFile, sha256)
+        if stored is not None and referred is None:
+            session.delete(stored)
+
+
+# ---- what the objector sees of their objection (no one's personal data)
+
+
+@dataclass(frozen=True)
+class ObjectionStatusView:
+    tracking_number: str
+    alliance_code: str
+    alliance_name: str
+    notice_start: date | None
+    notice_end: date | None
+    filed_on: date
+    status: ObjectionStatus
+    resolved_on: date | None
+    letter_received: bool
+
+
+def objection_status(url: str, tracking_number: str) -> ObjectionStatusView | None:
+    with session_scope(url) as session:
+        row = session.exec(
+            select(ObjectionRow).where(ObjectionRow.tracking_number == tracking_number)
+        ).first()
+        if row is None:
+            return None
+        alliance = session.get(Alliance, row.alliance_code)
+        assert alliance is not None  # the objection row's foreign key
+        notice = session.exec(
+            select(PublicNoticeRow).where(PublicNoticeRow.alliance_code == row.alliance_code)
+        ).first()
+        return ObjectionStatusView(
+            tracking_number=tracking_number,
+            alliance_code=alliance.code,
+            alliance_name=alliance.name,
+            notice_start=notice.start_date if notice else None,
+            notice_end=notice.end_date if notice else None,
+            filed_on=local_date(row.filed_at),
+            status=ObjectionStatus(row.status),
+            resolved_on=local_date(row.resolved_at) if row.resolved_at else None,
+            letter_received=bool(row.letter_sha256),
+        )
 
 
 # ---- certificate check (证书查询, article 9.5)

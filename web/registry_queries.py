@@ -1,4 +1,5 @@
-"""What the registry pages read: the dashboard, the filtered alliance list, holiday years.
+"""What the registry pages read: the dashboard, the filtered alliance list, holiday years,
+the yearly innovation resource statistics.
 
 Every query goes through a `RegistryView`, which carries the user's district, so a
 district reviewer never sees another district's alliances on any page or export.
@@ -6,18 +7,22 @@ district reviewer never sees another district's alliances on any page or export.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, true
 from sqlmodel import col, func, select
 
-from admin.provincial_import import FIRST_REPORT_YEAR, IMPORT_ACTION
 from domain.districts import DISTRICT_ZH
+from domain.holiday_years import holiday_years_missing
 from domain.procedure import FINAL_STAGES, Role, Stage, status_zh
+from domain.report_statistics import Figure, FigureTotal, add_up
 from domain.shanghai_time import SHANGHAI
-from domain.term import TermStatus
+from domain.term import FIRST_REPORT_YEAR, IMPORT_ACTION, ReportStatus, TermStatus
 from domain.term_rules import TermRules
+from registry.calendar_store import loaded_years
 from registry.database import session_scope
 from registry.tables import Alliance, AnnualReportRow, AuditEntry, CalendarYear, StaffUser
 from web.pages import Forbidden
@@ -29,6 +34,9 @@ OPEN_STAGES = tuple(s.value for s in Stage if s not in FINAL_STAGES)
 # Procedure stages first, then the term's statuses (withdrawn appears in both).
 STATUS_ORDER = tuple(dict.fromkeys([*(s.value for s in Stage), *(s.value for s in TermStatus)]))
 RECEIVED = ("submitted", "returned", "accepted")
+# The reports the yearly statistics add up: accepted, and submitted but not yet reviewed. One
+# sent back for correction counts again once resubmitted; its figures are in doubt until then.
+SUMMED = (ReportStatus.ACCEPTED.value, ReportStatus.SUBMITTED.value)
 
 
 class FilterInvalid(ValueError):
@@ -212,6 +220,37 @@ class YearCount:
     percent: int  # bar length relative to the busiest year
 
 
+@dataclass(frozen=True)
+class YearStatistics:
+    """创新资源统计 of one report year, summed over the alliances' reports (`SUMMED`)."""
+
+    year: int
+    reports: int
+    accepted: int  # of `reports`; the others are submitted and not yet reviewed
+    totals: list[FigureTotal]
+
+    @property
+    def incomplete(self) -> list[FigureTotal]:
+        """Figures some of the reports do not give (stored before they were asked for)."""
+        return [t for t in self.totals if t.not_reported]
+
+
+@dataclass(frozen=True)
+class FigureBar:
+    year: int
+    total: FigureTotal
+    percent: int  # bar length relative to this figure's largest yearly total
+
+
+@dataclass(frozen=True)
+class FigureChart:
+    """One figure's yearly totals, as a row of bars on the dashboard."""
+
+    name: str
+    figure: Figure
+    bars: list[FigureBar]
+
+
 @dataclass
 class Dashboard:
     status_counts: list[StatusCount] = field(default_factory=list)
@@ -219,6 +258,12 @@ class Dashboard:
     overdue: list[AllianceRow] = field(default_factory=list)
     overdue_year: int = 0
     reports_per_year: list[YearCount] = field(default_factory=list)
+    holiday_years_missing: list[int] = field(default_factory=list)
+    statistics: list[YearStatistics] = field(default_factory=list)
+
+    @property
+    def charts(self) -> list[FigureChart]:
+        return statistics_charts(self.statistics)
 
     @property
     def total(self) -> int:
@@ -233,6 +278,8 @@ def dashboard(view: RegistryView) -> Dashboard:
         overdue=find_alliances(view, AllianceFilter(overdue=True)),
         overdue_year=view.today.year - 1,
         reports_per_year=reports_per_year(view),
+        holiday_years_missing=holiday_years_missing(view.today, loaded_years(view.url)),
+        statistics=resource_statistics(view),
     )
 
 
@@ -284,6 +331,47 @@ def reports_per_year(view: RegistryView) -> list[YearCount]:
         counts = session.exec(query).all()
     busiest = max((n for _, n in counts), default=0)
     return [YearCount(year, n, round(100 * n / busiest)) for year, n in counts]
+
+
+def resource_statistics(view: RegistryView) -> list[YearStatistics]:
+    """联盟年度创新资源统计 summed per report year over the view's alliances, oldest first."""
+    query = (
+        select(AnnualReportRow.year, AnnualReportRow.status, AnnualReportRow.statistics)
+        .join(Alliance, col(Alliance.code) == col(AnnualReportRow.alliance_code))
+        .where(_scope(view), col(AnnualReportRow.status).in_(SUMMED))
+    )
+    by_year: dict[int, list[tuple[str, dict[str, Any] | None]]] = defaultdict(list)
+    with session_scope(view.url) as session:
+        for year, status, statistics in session.exec(query):
+            by_year[year].append((status, statistics))
+    return [
+        YearStatistics(
+            year=year,
+            reports=len(reports),
+            accepted=sum(status == ReportStatus.ACCEPTED.value for status, _ in reports),
+            totals=add_up(statistics for _, statistics in reports),
+        )
+        for year, reports in sorted(by_year.items())
+    ]
+
+
+def statistics_charts(years: list[YearStatistics]) -> list[FigureChart]:
+    """Per figure, its total in each year with a bar scaled to its own largest year."""
+    if not years:
+        return []
+    charts = []
+    for index, first in enumerate(years[0].totals):
+        largest = max(y.totals[index].total for y in years)
+        bars = [
+            FigureBar(
+                y.year,
+                y.totals[index],
+                round(100 * y.totals[index].total / largest) if largest else 0,
+            )
+            for y in years
+        ]
+        charts.append(FigureChart(first.name, first.figure, bars))
+    return charts
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Staff views over the registry: dashboard, alliance list and Excel export, holiday years."""
+"""Staff views over the registry: dashboard, alliance list and Excel export, the yearly
+innovation resource statistics export, holiday years."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from domain.procedure import Role
 from registry.calendar_store import CalendarFileInvalid, load_year_file
 from registry.tables import StaffUser
 from web import registry_queries as queries
-from web.export import XLSX, alliances_workbook, content_disposition
+from web.export import XLSX, alliances_workbook, content_disposition, statistics_workbook
 from web.pages import Forbidden, client_of, current_user, render, settings_of, today
 from web.security import check_csrf
 
@@ -51,7 +52,26 @@ def _filters(
 @router.get("/")
 async def dashboard_page(request: Request, user: StaffUser = Depends(current_user)):
     view = await _view(request, user)
-    return render(request, "dashboard.html", board=queries.dashboard(view), today=view.today)
+    return render(
+        request,
+        "dashboard.html",
+        board=queries.dashboard(view),
+        today=view.today,
+        may_load_calendar=may_load_calendar(user),
+    )
+
+
+@router.get("/statistics.xlsx")
+async def statistics_export(request: Request, user: StaffUser = Depends(current_user)):
+    """联盟年度创新资源统计 per year, as the bureau reports it to the province."""
+    view = await _view(request, user)
+    return Response(
+        statistics_workbook(queries.resource_statistics(view), view.district, view.today),
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": content_disposition(view.today, "创新资源统计", "statistics")
+        },
+    )
 
 
 @router.get("/alliances")
@@ -85,8 +105,12 @@ async def alliance_export(
     )
 
 
+def may_load_calendar(user: StaffUser) -> bool:
+    return user.role == Role.ADMINISTRATOR.value
+
+
 def _administrator_only(user: StaffUser) -> None:
-    if user.role != Role.ADMINISTRATOR.value:
+    if not may_load_calendar(user):
         raise Forbidden("只有系统管理员可以管理节假日安排 (administrators only)")
 
 

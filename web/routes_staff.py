@@ -8,25 +8,14 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
-from starlette.datastructures import UploadFile
 
 from client.actions import CATALOGUE, StaffAction
-from client.alliances import ProcedureActionFailed, act, alliance_code_of, open_procedure
-from domain.application import MEMBER_KIND_ZH
-from domain.districts import DISTRICT_ZH
-from domain.eligibility import ApplicationInvalid, Problem
+from client.alliances import ProcedureActionFailed, act
 from domain.procedure import Role
 from registry.database import session_scope
 from registry.tables import Alliance, Certificate, Document, MaterialFile, StaffUser, UploadedFile
 from web import staff_queries
 from web.action_summary import summary
-from web.application_form import (
-    CONTACT_ROWS,
-    MEMBER_ROWS,
-    Upload,
-    checked_application,
-    store_uploads,
-)
 from web.forms import FormInvalid, parse
 from web.pages import (
     Forbidden,
@@ -149,11 +138,6 @@ def certificate_pdf(request: Request, code: str, user: StaffUser = Depends(curre
     )
 
 
-def _require_staff(user: StaffUser) -> None:
-    if user.role not in (Role.BUREAU_STAFF.value, Role.ADMINISTRATOR.value):
-        raise Forbidden("只有市科技局工作人员可以录入申请 (only bureau staff enter applications)")
-
-
 @router.get("/incidents")
 async def incidents_page(request: Request, user: StaffUser = Depends(current_user)):
     """故障: open incidents across alliances, and emails some recipient never got."""
@@ -163,56 +147,6 @@ async def incidents_page(request: Request, user: StaffUser = Depends(current_use
         partial(workflow_client, request), settings_of(request).registry_url()
     )
     return render(request, "incidents.html", overview=overview)
-
-
-@router.get("/applications/new")
-def new_application(request: Request, user: StaffUser = Depends(current_user)):
-    _require_staff(user)
-    return render(
-        request, "new_application.html", entered={}, problems=[], **_form_choices(request)
-    )
-
-
-@router.post("/applications")
-async def create_application(request: Request, user: StaffUser = Depends(current_user)):
-    """Staff enter an application for an alliance (9.1); nothing is stored if it is refused."""
-    _require_staff(user)
-    form_data = await request.form()
-    check_csrf(request, str(form_data.get("csrf", "")))
-    form = {k: v for k, v in form_data.items() if isinstance(v, str)}
-    uploads = {
-        key: Upload(key, value.filename, value.content_type or "", await value.read())
-        for key, value in form_data.items()
-        if isinstance(value, UploadFile) and value.filename
-    }
-    settings = settings_of(request)
-    try:
-        application = checked_application(
-            form, uploads, settings.upload_max_mb, settings.priority_sectors, await today(request)
-        )
-        store_uploads(settings.registry_url(), uploads, user.display_name)
-        handle = await open_procedure(
-            await client_of(request), settings, application, f"{user.display_name}（代录）"
-        )
-    except ApplicationInvalid as invalid:
-        return render(
-            request,
-            "new_application.html",
-            status_code=400,
-            entered=form,
-            problems=invalid.problems,
-            **_form_choices(request),
-        )
-    except ProcedureActionFailed as refused:
-        return render(
-            request,
-            "new_application.html",
-            status_code=400,
-            entered=form,
-            problems=[Problem(field="application", zh=str(refused), en="")],
-            **_form_choices(request),
-        )
-    return RedirectResponse(f"/alliances/{alliance_code_of(handle.id)}?done=submitted", 303)
 
 
 @router.get("/materials/{sha256}")
@@ -232,16 +166,3 @@ def material_file(request: Request, sha256: str, user: StaffUser = Depends(curre
         media_type=stored.content_type,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.filename)}"},
     )
-
-
-FORM_CHOICES = {
-    "districts": list(DISTRICT_ZH.items()),
-    "member_kinds": list(MEMBER_KIND_ZH.items()),
-    "member_rows": range(MEMBER_ROWS),
-    "contact_rows": range(CONTACT_ROWS),
-}
-
-
-def _form_choices(request: Request) -> dict:
-    """The form's fixed choices and the configured priority sectors (article 5)."""
-    return {**FORM_CHOICES, "sectors": settings_of(request).priority_sectors}

@@ -54,6 +54,7 @@ from registry.tables import (
     Member,
     ObjectionRow,
     StaffUser,
+    UploadedFile,
 )
 
 PROCEDURE_STAGES = {s.value for s in Stage} - {s.value for s in FINAL_STAGES}
@@ -284,6 +285,8 @@ class AllianceRecord:
     attempt: tuple[int, str] | None = None  # the head effect's attempt number and last error
     actions: list[str] = field(default_factory=list)
     upcoming: list[Milestone] = field(default_factory=list)  # the term's dated steps ahead
+    # the materials whose file the registry holds; the others were filed on paper
+    files_held: set[str] = field(default_factory=set)
 
     @property
     def process(self) -> list[tuple[Stage, str]]:
@@ -363,10 +366,15 @@ def alliance_record(url: str, user: StaffUser, code: str) -> AllianceRecord:
             return list(session.exec(query.order_by(order if order is not None else table.id)))
 
         versions = rows(ApplicationVersion)
+        materials = rows(MaterialFile, MaterialFile.application_version == version)
+        held = select(UploadedFile.sha256).where(
+            col(UploadedFile.sha256).in_([m.sha256 for m in materials])
+        )
         return AllianceRecord(
             alliance=alliance,
             members=rows(Member, Member.application_version == version),
-            materials=rows(MaterialFile, MaterialFile.application_version == version),
+            materials=materials,
+            files_held=set(session.exec(held)),
             decisions=rows(DecisionRow),
             audit=rows(AuditEntry, order=AuditEntry.at),
             emails=rows(EmailMessage),
@@ -415,6 +423,8 @@ def actions_for(user: StaffUser, record: AllianceRecord) -> list[StaffAction]:
     open_now: list[StaffAction] = []
     if status in STEP_FORMS and not _numbered_by_system(record):
         open_now.append(STEP_FORMS[status])
+    if status == Stage.CORRECTION.value:
+        open_now.append(StaffAction.RESUBMIT)
     if status == Stage.PUBLIC_NOTICE.value:
         open_now.append(StaffAction.FILE_OBJECTION)
         if any(o.status == ObjectionStatus.OPEN for o in record.objections):

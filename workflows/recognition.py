@@ -328,6 +328,8 @@ class RecognitionWorkflow(StageClocks):
             contact=filing.contact,
             text=filing.text,
             filed_at=now,
+            tracking_number=filing.tracking_number,
+            letter=filing.letter,
         )
         self.s.objections.append(objection)
         public = Actor(name=filing.name, role=Role.PUBLIC)

@@ -8,15 +8,19 @@ from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 from sqlmodel import select
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.certificate import CertificateActivities
+from activities.certificate import SEAL_CENTRE, SEAL_RADIUS, CertificateActivities
+from documents.pdf import cjk_font
 from domain.certificate import CertificateRequest, format_number, valid_until
 from domain.procedure import Recognition
 from domain.settings import Settings
 from registry.database import session_scope
 from registry.tables import Alliance, Certificate, Document, NumberSequence
+from tests.support.pdfs import embedded, fonts_of, read_pdf
 
 STEEL = ("91210300MA0001", "鞍山市钢铁新材料产业技术创新战略联盟")
 MAGNESIA = ("91210300MA0002", "鞍山市菱镁新材料产业技术创新战略联盟")
@@ -178,3 +182,66 @@ def test_term_ends_the_day_before_the_fifth_anniversary(recognised_on, last_day)
 )
 def test_format_number_fills_year_and_sequence(fmt, year, seq, number):
     assert format_number(fmt, year, seq) == number
+
+
+async def test_the_certificate_embeds_its_font_and_names_its_issuer_and_real_date(
+    certificates, registry_url
+):
+    insert_alliance(registry_url, *STEEL)
+    before = datetime.now(UTC).replace(microsecond=0)
+
+    await issue(certificates, request_for(*STEEL))
+
+    _, (document,), _ = stored(registry_url)
+    pdf = read_pdf(document.content)
+    fonts = list(fonts_of(pdf))
+    # A viewer without Chinese fonts shows the text: the glyphs travel in the file.
+    assert fonts and all(embedded(descriptor) for _, descriptor in fonts), fonts
+    assert not any("STSong" in name or "Helvetica" in name for name, _ in fonts)
+    info = pdf.metadata
+    assert info.title == "鞍山市钢铁新材料产业技术创新战略联盟 证书 ASLM-2026-001"
+    assert info.author == "鞍山市科学技术局"
+    assert before <= info.creation_date <= datetime.now(UTC)
+    assert info.creation_date == document.created_at.replace(microsecond=0)
+
+
+async def test_the_seal_has_its_place_over_the_issuer_and_date_and_nothing_else(
+    certificates, registry_url
+):
+    insert_alliance(registry_url, *STEEL)
+    await issue(certificates, request_for(*STEEL))
+    _, (document,), _ = stored(registry_url)
+    font = cjk_font()
+    runs: list[tuple[str, float, float, float]] = []  # text, left, right, baseline
+
+    def visit(text, cm, tm, _font, size):
+        if text.strip():
+            left, baseline = cm[0] * tm[4] + cm[4], cm[3] * tm[5] + cm[5]
+            width = pdfmetrics.stringWidth(text.strip(), font, size * tm[0])
+            runs.append((text.strip(), left, left + width, baseline))
+
+    read_pdf(document.content).pages[0].extract_text(visitor_text=visit)
+    (x, y), r = SEAL_CENTRE, SEAL_RADIUS
+    under_seal = [
+        text
+        for text, left, right, baseline in runs
+        if y - r < baseline < y + r and left < x + r and right > x - r
+    ]
+    assert under_seal == ["鞍山市科学技术局", "2026年10月12日"]
+
+
+async def test_without_a_cjk_font_no_certificate_is_issued_and_the_incident_says_why(
+    registry_url, tmp_path
+):
+    insert_alliance(registry_url, *STEEL)
+    settings = Settings(
+        database_url=registry_url, data_dir=tmp_path, cjk_font_path="/nonexistent/SimSun.ttf"
+    )
+
+    with pytest.raises(ApplicationError) as refused:
+        await issue(CertificateActivities(settings), request_for(*STEEL))
+
+    # Not retried for ever: the workflow turns it into an incident staff retry once fixed.
+    assert refused.value.non_retryable and refused.value.type == "CertificateFontMissing"
+    assert "/nonexistent/SimSun.ttf" in str(refused.value)
+    assert stored(registry_url) == ([], [], {})

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from domain.input_rules import COUNT_MAX, MONEY_MAX_WAN, refusals
 from domain.procedure import ActionRefused
-from domain.report_statistics import FIGURES, figures_shown, missing_figures
+from domain.report_statistics import FIGURES, add_up, figures_shown, missing_figures
 from domain.term import AnnualReportSubmission, ReportRecord, ResourceStatistics, TermState
 from domain.term_actions import check_report_submission
 from tests.domain.test_term_schedule import ALLIANCE, fresh_term
@@ -162,6 +162,32 @@ def test_a_figure_reported_as_zero_shows_zero_not_as_missing():
 
 def test_a_report_with_no_statistics_shows_every_figure_as_not_reported():
     assert [value for _, value in figures_shown(None)] == [None] * len(FIGURES)
+
+
+# ---- the bureau's yearly totals
+
+
+def test_totals_add_every_figure_and_count_the_reports_that_do_not_give_it():
+    sample = complete()
+    totals = {t.name: t for t in add_up([sample, FIRST_EIGHT | {"rd_spending_wan": 980.3}, None])}
+    assert list(totals) == list(FIGURES)
+    assert totals["rd_spending_wan"].shown == "2230.8"  # 1250.5 + 980.3
+    assert totals["researchers"].total == sample["researchers"] + FIRST_EIGHT["researchers"]
+    assert totals["researchers"].not_reported == 1, "a report without statistics gives none"
+    later = totals["talents_introduced"]
+    assert (later.total, later.not_reported) == (sample["talents_introduced"], 2)
+    assert isinstance(totals["new_products"].total, int)
+    whole = add_up([{"member_funds_invested_wan": 860.0}, {"member_funds_invested_wan": 40}])
+    assert [t.shown for t in whole if t.name == "member_funds_invested_wan"] == ["900"]
+    tenths = add_up([{"government_funding_wan": 0.1}, {"government_funding_wan": 0.2}])
+    assert 0.1 + 0.2 != 0.3
+    assert [t.total for t in tenths if t.name == "government_funding_wan"] == [0.3], (
+        "amounts add as decimals"
+    )
+
+
+def test_no_reports_add_up_to_zero_with_nothing_missing():
+    assert {(t.total, t.not_reported) for t in add_up([])} == {(0, 0)}
 
 
 # ---- a new submission gives every figure, and they agree with each other

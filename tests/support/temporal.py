@@ -145,7 +145,7 @@ class Bureau:
             await self.env.sleep(step)
         raise AssertionError(f"workflow of {code} still running after a simulated year")
 
-    async def keep_history(self, code: str, name: str) -> None:
+    async def keep_history(self, code: str, name: str, workflow_id: str = "") -> None:
         """Save this run's history for the replay tests when ALLIANCE_RECORD_HISTORIES=1.
 
         Saved histories are committed; replaying them proves a change to the workflow
@@ -153,7 +153,8 @@ class Bureau:
         """
         if os.environ.get("ALLIANCE_RECORD_HISTORIES") != "1":
             return
-        history = await self.handle(code).fetch_history()
+        handle = self.client.get_workflow_handle(workflow_id) if workflow_id else self.handle(code)
+        history = await handle.fetch_history()
         HISTORIES.mkdir(exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
 

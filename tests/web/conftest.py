@@ -16,10 +16,10 @@ from domain.districts import District
 from domain.effects import Outbox
 from domain.procedure import Role
 from local_stack import SEARCH_ATTRIBUTES, temporal_cli
+from registry.staff_accounts import create_user
 from tests.support.smtp_fixture import smtp_server  # noqa: F401
 from tests.support.temporal import Bureau, sample_application
 from tests.workflows.conftest import bureau, env  # noqa: F401
-from web.accounts import create_user
 from web.app import create_app
 
 PASSWORD = "correct-horse-battery"
