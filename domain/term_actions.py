@@ -292,9 +292,9 @@ def check_membership_change(state: TermState, action: MembershipChange) -> None:
     ]
     if problems:
         raise ActionRefused(
-            "成员变更后不符合第八条：" + "；".join(f"{p.field}：{p.zh}" for p in problems),
-            "after the change article 8 is not met: "
-            + "; ".join(f"{p.field}: {p.en}" for p in problems),
+            # each problem names the member or contact in words; the field path is for logs
+            "成员变更后不符合第八条：" + "；".join(p.zh for p in problems),
+            "after the change article 8 is not met: " + "; ".join(p.en for p in problems),
         )
 
 

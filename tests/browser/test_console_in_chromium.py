@@ -112,6 +112,16 @@ async def test_staff_take_an_application_to_a_certificate_through_the_pages(
     await staff.goto(f"{base}/lang/en?back=/alliances")
     assert "Alliances" in await staff.content()
     await screenshot(staff, "alliance-list-english")
+    # The same pages in English: words, not the Chinese labels or stored codes.
+    await staff.goto(f"{base}/alliances/{code}")
+    assert "recognised (valid)" in await staff.locator("#status").inner_text()
+    decisions = await staff.locator("#decisions").inner_text()
+    assert "expert review: passed" in decisions and "专家评审" not in decisions
+    await screenshot(staff, "alliance-recognised-english")
+    await staff.goto(f"{base}/")
+    await screenshot(staff, "dashboard-english")
+    await staff.goto(f"{base}/inbox")
+    await screenshot(staff, "inbox-english")
 
 
 async def test_an_objection_filed_on_the_public_page_holds_recognition(bureau, console, chromium):

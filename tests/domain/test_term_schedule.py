@@ -696,13 +696,13 @@ REFUSALS = [
     pytest.param(
         fresh_term,
         lambda s: check_membership_change(s, membership_change(members=WITHOUT_RESEARCH)),
-        "成员变更后不符合第八条：members：联盟成员中没有大学或科研机构",
+        "成员变更后不符合第八条：联盟成员中没有大学或科研机构",
         id="membership_change_without_university_or_research_institute",
     ),
     pytest.param(
         fresh_term,
         lambda s: check_membership_change(s, membership_change(contacts=[])),
-        "成员变更后不符合第八条：contacts",
+        "成员变更后不符合第八条：至少需要一名联系人",
         id="membership_change_without_contacts",
     ),
     pytest.param(

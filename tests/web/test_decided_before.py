@@ -44,7 +44,7 @@ async def test_a_recognised_alliance_shows_its_meeting_approval_and_the_term_ahe
     process = _section(page, "process")
     assert "step-current" not in process and "step-ahead" not in process
     term = await bureau.term_state(code)
-    upcoming = process.split('id="upcoming"', 1)[1]
+    upcoming = process.split('id="upcoming"', 1)[1]  # the next six, then the rest folded
     assert any(f"{year}年度报告提醒" in upcoming for year in report_years(term))
     assert "期中考核评估开始" in upcoming and "期末综合评估开始" in upcoming
     assert "认定有效期届满" in upcoming
