@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -13,18 +13,21 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.faults import in_thread
 from documents.pdf import LANGUAGE, SEAL_DIAMETER, DocumentInfo, FontMissing, cjk_font
 from domain.certificate import CertificateRequest, chinese_date, format_number, valid_until
-from domain.procedure import Recognition
+from domain.districts import district_zh
+from domain.procedure import Recognition, Role, status_zh
 from domain.settings import Settings
+from domain.shanghai_time import SHANGHAI
+from domain.term import TermStatus
 from registry.database import session_scope
 from registry.numbers import next_number
-from registry.tables import Certificate, Document
+from registry.tables import Alliance, AuditEntry, Certificate, Document, Member
 
 REGULATION = "《鞍山市产业技术创新战略联盟认定管理办法》（鞍科发〔2016〕21号）"
 
@@ -39,6 +42,10 @@ ISSUER_Y, DATE_Y = 110, 85
 # is printed within its circle.
 SEAL_RADIUS = SEAL_DIAMETER / 2
 SEAL_CENTRE = (PAGE_WIDTH - LEFT - SEAL_RADIUS, (ISSUER_Y + DATE_Y + ISSUER_SIZE) / 2)
+
+
+# The term statuses in which the certificate holds, and so may be printed again.
+REISSUABLE = {TermStatus.ACTIVE.value, TermStatus.RECTIFICATION.value}
 
 
 class CertificateActivities:
@@ -137,6 +144,7 @@ def render_certificate(
     verify_url: str,
     info: DocumentInfo,
     font: str,
+    reissued_on: date | None = None,
 ) -> bytes:
     """The certificate as an A4 landscape PDF, a subset of the CJK font `font` embedded,
     issued by `info.author`, with room for its seal over the name and date."""
@@ -206,6 +214,9 @@ def render_certificate(
     pdf.setFont(font, ISSUER_SIZE)
     pdf.drawCentredString(SEAL_CENTRE[0], ISSUER_Y, info.author)
     pdf.drawCentredString(SEAL_CENTRE[0], DATE_Y, chinese_date(certificate.issued_on))
+    if reissued_on is not None:  # 补发: the same certificate, printed again on this day
+        pdf.setFont(font, 10)
+        pdf.drawCentredString(SEAL_CENTRE[0], DATE_Y - 18, f"（{chinese_date(reissued_on)}补发）")
 
     _draw_qr(pdf, verify_url, x=60, y=72, size=88, font=font)
     pdf.setFont(font, 7)
@@ -257,3 +268,94 @@ def _draw_qr(pdf: Canvas, data: str, x: float, y: float, size: float, font: str)
     )
     drawing.add(widget)
     renderPDF.draw(drawing, pdf, x, y)
+
+
+# ---- 补发: a certificate printed again (lost, damaged, or the name or members changed)
+
+
+class ReissueRefused(Exception):
+    """No certificate of this system can be printed again for this alliance now."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} ({en})")
+        self.zh, self.en = zh, en
+
+
+def reissue_certificate(settings: Settings, alliance_code: str, reason: str, by: str) -> Document:
+    """The current term's certificate printed again, with the same numbers and validity,
+    the alliance's current name and members, and the day it was reissued. The earlier
+    prints stay in the registry; the certificate's document becomes the new one, and an
+    audit entry says who reissued it and why."""
+    reason = reason.strip()
+    if not reason:
+        raise ReissueRefused("请填写补发原因", "give the reason for the reissue")
+    font = cjk_font(settings.cjk_font_path)
+    now = datetime.now(UTC)
+    with session_scope(settings.registry_url()) as session:
+        alliance = session.get(Alliance, alliance_code)
+        certificate = session.exec(
+            select(Certificate)
+            .where(Certificate.alliance_code == alliance_code)
+            .order_by(col(Certificate.term).desc())
+        ).first()
+        if alliance is None or certificate is None:
+            raise ReissueRefused(
+                "该联盟没有本系统颁发的证书", "this alliance has no certificate issued here"
+            )
+        if alliance.status not in REISSUABLE:
+            raise ReissueRefused(
+                f"该联盟当前状态为“{status_zh(alliance.status)}”，证书已不再有效，不能补发",
+                f"the alliance is {alliance.status}; its certificate no longer holds",
+            )
+        members = session.exec(
+            select(Member)
+            .where(
+                Member.alliance_code == alliance_code,
+                Member.application_version == alliance.application_version,
+            )
+            .order_by(col(Member.id))
+        ).all()
+        request = CertificateRequest(
+            alliance_code=alliance_code,
+            alliance_name=alliance.name,
+            lead_unit=alliance.lead_unit,
+            members=[m.name for m in members],
+            district_name=district_zh(alliance.district),
+            recognised_on=certificate.issued_on,
+            term=certificate.term,
+            approval_document_number=certificate.approval_document_number,
+        )
+        verify_url = f"{settings.public_base_url.rstrip('/')}/certificates/{certificate.serial}"
+        info = DocumentInfo(
+            title=f"{alliance.name} 证书 {certificate.serial}（补发）",
+            author=settings.bureau_name,
+            subject=f"鞍山市产业技术创新战略联盟证书（第{certificate.term}个认定期，补发）",
+            created=now,
+        )
+        today = now.astimezone(SHANGHAI).date()
+        pdf = render_certificate(request, certificate, verify_url, info, font, reissued_on=today)
+        document = Document(
+            alliance_code=alliance_code,
+            kind="certificate",
+            filename=f"{certificate.serial}-reissued-{today.isoformat()}.pdf",
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            content=pdf,
+            created_at=now,
+        )
+        session.add(document)
+        session.flush()
+        certificate.document_id = document.id
+        session.add(certificate)
+        session.add(
+            AuditEntry(
+                alliance_code=alliance_code,
+                key=f"{alliance_code}:certificate:reissued:{document.id}",
+                action="certificate.reissued",
+                actor=by,
+                role=Role.BUREAU_STAFF.value,
+                reason=reason,
+                detail={"serial": certificate.serial, "document_id": document.id},
+                at=now,
+            )
+        )
+        return document

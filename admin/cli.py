@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from rich.table import Table
 from sqlmodel import col, select
 
+from activities.certificate import ReissueRefused, reissue_certificate
 from admin.terminal import (
     OperatorCommands,
     console,
@@ -420,6 +421,23 @@ def certificate(
         raise typer.Exit(1)
     out.write_bytes(document.content)
     console.print(f"[green]{cert.serial}[/green] → {out}")
+
+
+@app.command("reissue-certificate")
+def reissue_certificate_command(
+    code: str,
+    actor: str = ACTOR,
+    reason: str = typer.Option(..., help="lost, damaged, or name or members changed"),
+    out: Path | None = typer.Option(None, "--out", help="also write the PDF here"),
+) -> None:
+    """证书补发: the certificate printed again with the same numbers and validity."""
+    try:
+        document = reissue_certificate(get_settings(), _code(code), reason, actor)
+    except ReissueRefused as refused:
+        raise refuse(str(refused)) from refused
+    if out is not None:
+        out.write_bytes(document.content)
+    console.print(f"[green]已补发 (reissued)[/green] {document.filename}")
 
 
 @app.command("db-upgrade")

@@ -157,6 +157,7 @@ EVENTS: dict[str, Words] = {
     "rectification.extended": ("延长整改期限", "rectification extended"),
     "rectification.overdue": ("整改逾期", "rectification overdue"),
     "plaque.handed_over": ("牌匾已交付", "plaque handed over"),
+    "certificate.reissued": ("证书补发", "certificate reissued"),
     "membership.changed": ("成员和联系人变更", "members and contacts changed"),
     "withdrawn": ("自愿放弃认定资格", "status given up"),
     "revoked": ("取消市级联盟资格", "status revoked"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from urllib.parse import quote, urlencode
 
@@ -9,8 +10,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
+from activities.certificate import ReissueRefused, reissue_certificate
 from client.actions import CATALOGUE, StaffAction
 from client.alliances import ProcedureActionFailed, act
+from documents.pdf import FontMissing
 from domain.procedure import Role
 from registry.database import session_scope
 from registry.tables import Alliance, Certificate, Document, MaterialFile, StaffUser, UploadedFile
@@ -136,6 +139,32 @@ def certificate_pdf(request: Request, code: str, user: StaffUser = Depends(curre
         media_type=document.content_type,
         headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
     )
+
+
+@router.post("/alliances/{code}/certificate/reissue")
+async def certificate_reissue(request: Request, code: str, user: StaffUser = Depends(current_user)):
+    """证书补发: the certificate printed again (lost, damaged, or name or members changed)."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    check_csrf(request, form.get("csrf"))
+    if user.role != Role.BUREAU_STAFF.value:
+        raise Forbidden("只有市科技局工作人员可以补发证书 (only bureau staff reissue certificates)")
+    try:
+        staff_queries.alliance_record(settings_of(request).registry_url(), user, code)
+    except staff_queries.NotVisible as hidden:
+        raise Forbidden("没有该联盟，或您无权查看") from hidden
+    try:
+        await asyncio.to_thread(
+            reissue_certificate,
+            settings_of(request),
+            code,
+            form.get("reason", ""),
+            user.display_name,
+        )
+    except (ReissueRefused, FontMissing) as refused:
+        return await _alliance_page(
+            request, user, code, status_code=400, failed="reissue", error=said(request, refused)
+        )
+    return RedirectResponse(f"/alliances/{code}?reissued=1#certificate", status_code=303)
 
 
 @router.get("/incidents")

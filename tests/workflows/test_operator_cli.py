@@ -17,6 +17,7 @@ from registry.calendar_store import loaded_years
 from registry.database import session_scope
 from registry.tables import Alliance, DecisionRow
 from tests.support.temporal import sample_application
+from tests.web.test_registry_pages import registered
 
 SAMPLES = PROJECT_ROOT / "samples"
 
@@ -249,3 +250,25 @@ async def test_incidents_are_shown_listed_and_retried_from_the_command_line(oper
     assert again.exit_code == 1 and "已重新排队" in again.output
     listed = await run(cli.app, "incidents", "list", code)
     assert "已重新排队" in listed.output
+
+
+async def test_the_operator_command_reissues_and_refuses_an_ended_alliance(operator_env, tmp_path):
+    bureau = operator_env
+    code = await bureau.recognise()
+    await registered(bureau, code, "active")
+    out = tmp_path / "reissued.pdf"
+    done = await run(
+        cli.app, "reissue-certificate", code, "--as", "张科员", "--reason", "证书损毁", "--out", out
+    )
+    assert done.exit_code == 0, done.output
+    assert "补发" in PdfReader(out).pages[0].extract_text()
+
+    with session_scope(bureau.settings.registry_url()) as session:
+        alliance = session.get(Alliance, code)
+        assert alliance is not None
+        alliance.status = "revoked"  # as the registry records a revocation
+        session.add(alliance)
+    refused = await run(
+        cli.app, "reissue-certificate", code, "--as", "张科员", "--reason", "证书损毁"
+    )
+    assert refused.exit_code == 1 and "不能补发" in refused.output
