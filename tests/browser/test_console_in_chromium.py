@@ -16,6 +16,8 @@ from tests.support.temporal import sample_application
 async def _act_on_page(page, base, code, form_id, fill):
     await page.goto(f"{base}/alliances/{code}")
     form = page.locator(f"#form-{form_id}")
+    if await form.get_attribute("open") is None:  # folded unless it is the step waited on
+        await form.locator("summary").click()
     await fill(form)
     async with page.expect_navigation():
         await form.locator("button.primary").click()
