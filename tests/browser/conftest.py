@@ -96,3 +96,29 @@ async def sign_in(page, base: str, username: str) -> None:
     await page.fill("input[name=password]", PASSWORD)
     await page.click("button.primary")
     await page.wait_for_url(f"{base}/")
+
+
+async def open_form(page, base: str, code: str, form_id: str, seconds: float = 10):
+    """The alliance page with the form `form_id`, reloaded until the registry offers it."""
+    for _ in range(int(seconds / 0.25)):
+        await page.goto(f"{base}/alliances/{code}")
+        form = page.locator(f"#form-{form_id}")
+        if await form.count():
+            if await form.get_attribute("open") is None:  # folded: open it by its title
+                await form.locator("summary").click()
+            return form
+        await page.wait_for_timeout(250)
+    raise AssertionError(f"the alliance page never offered {form_id}")
+
+
+async def act(page, base: str, code: str, form_id: str, fill) -> str:
+    """Fill the form, check the summary, confirm; the accepted line is returned."""
+    form = await open_form(page, base, code, form_id)
+    await fill(form)
+    async with page.expect_navigation():
+        await form.locator("button.primary").click()
+    summary = await page.locator("#will-record").inner_text()
+    async with page.expect_navigation():
+        await page.locator("#confirm-action").click()
+    assert "已受理" in await page.locator("#accepted").inner_text(), summary
+    return summary

@@ -10,33 +10,7 @@ from datetime import timedelta
 from domain.report_statistics import FIGURES
 from domain.shanghai_time import end_of_day
 from domain.term import AssessmentKind, TermStatus, assessment_opens, report_years
-from tests.browser.conftest import new_page, screenshot, sign_in
-
-
-async def _form(page, base: str, code: str, form_id: str, seconds: float = 10):
-    """The alliance page with the form `form_id`, reloaded until the registry offers it."""
-    for _ in range(int(seconds / 0.25)):
-        await page.goto(f"{base}/alliances/{code}")
-        form = page.locator(f"#form-{form_id}")
-        if await form.count():
-            if await form.get_attribute("open") is None:  # folded: open it by its title
-                await form.locator("summary").click()
-            return form
-        await page.wait_for_timeout(250)
-    raise AssertionError(f"the alliance page never offered {form_id}")
-
-
-async def _act(page, base: str, code: str, form_id: str, fill) -> str:
-    """Fill the form, check the summary, confirm; the accepted line is returned."""
-    form = await _form(page, base, code, form_id)
-    await fill(form)
-    async with page.expect_navigation():
-        await form.locator("button.primary").click()
-    summary = await page.locator("#will-record").inner_text()
-    async with page.expect_navigation():
-        await page.locator("#confirm-action").click()
-    assert "已受理" in await page.locator("#accepted").inner_text(), summary
-    return summary
+from tests.browser.conftest import act, new_page, screenshot, sign_in
 
 
 async def test_five_years_in_the_console_to_the_second_term(bureau, console, chromium):
@@ -54,24 +28,24 @@ async def test_five_years_in_the_console_to_the_second_term(bureau, console, chr
         for name, figure in FIGURES.items():
             await form.locator(f"input[name={name}]").fill("12.5" if figure.money else "4")
 
-    await _act(staff, base, code, "submit_annual_report", report)
+    await act(staff, base, code, "submit_annual_report", report)
 
     async def give_back(form):
         await form.locator("input[name=year]").fill(str(year))
         await form.locator("input[value=return]").check()
         await form.locator("textarea[name=reasons]").fill("缺少研发投入佐证材料")
 
-    summary = await _act(staff, base, code, "review_annual_report", give_back)
+    summary = await act(staff, base, code, "review_annual_report", give_back)
     assert "退回修改" in summary and "缺少研发投入佐证材料" in summary
     await bureau.wait_for_mail("report_returned")
-    await _act(staff, base, code, "submit_annual_report", report)
+    await act(staff, base, code, "submit_annual_report", report)
 
     async def accept(form):
         await form.locator("input[name=year]").fill(str(year))
         await form.locator("input[value=accept]").check()
         await form.locator("textarea[name=reasons]").fill("材料齐全，审核通过")
 
-    await _act(staff, base, code, "review_annual_report", accept)
+    await act(staff, base, code, "review_annual_report", accept)
     await bureau.wait_for_mail("report_accepted")
 
     # Year 3: the mid-term opens; the materials come in, the grade is poor.
@@ -86,7 +60,7 @@ async def test_five_years_in_the_console_to_the_second_term(bureau, console, chr
 
         return fill
 
-    await _act(staff, base, code, "submit_assessment_materials", materials("midterm"))
+    await act(staff, base, code, "submit_assessment_materials", materials("midterm"))
 
     def grade(kind: str, value: str, opinion: str):
         async def fill(form):
@@ -96,7 +70,7 @@ async def test_five_years_in_the_console_to_the_second_term(bureau, console, chr
 
         return fill
 
-    summary = await _act(
+    summary = await act(
         staff, base, code, "record_assessment", grade("midterm", "poor", "合作项目进展缓慢")
     )
     assert "较差" in summary and "poor" not in summary
@@ -105,13 +79,13 @@ async def test_five_years_in_the_console_to_the_second_term(bureau, console, chr
     async def rectified(form):
         await form.locator("textarea[name=report]").fill("已调整合作项目计划并落实经费")
 
-    await _act(staff, base, code, "submit_rectification_report", rectified)
+    await act(staff, base, code, "submit_rectification_report", rectified)
 
     async def recheck(form):
         await form.locator("input[value=pass]").check()
         await form.locator("textarea[name=reason]").fill("整改到位")
 
-    await _act(staff, base, code, "recheck_rectification", recheck)
+    await act(staff, base, code, "recheck_rectification", recheck)
     await bureau.wait_for_term(code, lambda s: s.status == TermStatus.ACTIVE)
     await staff.goto(f"{base}/alliances/{code}")
     await screenshot(staff, "term-after-rectification")
@@ -119,8 +93,8 @@ async def test_five_years_in_the_console_to_the_second_term(bureau, console, chr
     # Year 5: the final passes and the certificate is renewed for a second term.
     await bureau.sleep_until(assessment_opens(term, AssessmentKind.FINAL) + timedelta(hours=1))
     await sync_clock()
-    await _act(staff, base, code, "submit_assessment_materials", materials("final"))
-    await _act(staff, base, code, "record_assessment", grade("final", "good", "联盟运行良好"))
+    await act(staff, base, code, "submit_assessment_materials", materials("final"))
+    await act(staff, base, code, "record_assessment", grade("final", "good", "联盟运行良好"))
     await bureau.wait_for_mail("renewed")
     await bureau.sleep_until(end_of_day(term.term_end) + timedelta(days=2))
     await bureau.wait_for_term(code, lambda s: s.term_no == 2)
