@@ -110,3 +110,33 @@ async def test_five_years_in_the_console_to_the_second_term(bureau, console, chr
     timeline = await staff.locator("#timeline").inner_text()
     assert "rectification re-check passed" in timeline
     await screenshot(staff, "term-2-started-english")
+
+
+PAGES = {
+    "dashboard": "/",
+    "inbox": "/inbox",
+    "alliances": "/alliances",
+    "incidents": "/incidents",
+    "meeting": "/meetings/new",
+    "new-application": "/applications/new",
+    "notices": "/notices",
+    "certificates": "/certificates",
+    "objection-lookup": "/objections",
+}
+
+
+async def test_every_page_in_both_languages_for_staff_and_administrators(bureau, console, chromium):
+    base, _ = console
+    code = await bureau.recognise()
+    for user, pages in [
+        ("staff", {**PAGES, "alliance": f"/alliances/{code}"}),
+        ("admin", {"users": "/users", "calendar": "/calendar"}),
+    ]:
+        page = await new_page(chromium)
+        await sign_in(page, base, user)
+        for lang in ("zh-CN", "en"):
+            await page.goto(f"{base}/lang/{lang}?back=/")
+            for name, path in pages.items():
+                response = await page.goto(f"{base}{path}")
+                assert response is not None and response.status == 200, (user, path)
+                await screenshot(page, f"{lang}-{name}")
