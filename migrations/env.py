@@ -1,6 +1,7 @@
 """Alembic environment: the registry tables, URL from settings unless given."""
 
 from alembic import context
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import registry.tables  # noqa: F401  (registers the tables on the metadata)
@@ -9,6 +10,10 @@ from registry.database import engine_for
 
 config = context.config
 target_metadata = SQLModel.metadata
+# PostgreSQL advisory lock key of the registry's migrations ("alliance" as a number): a
+# worker, web processes and the migrate job starting together migrate one at a time; the
+# later ones find the schema current.
+MIGRATION_LOCK = 0x616C6C69616E6365
 
 
 def run_migrations() -> None:
@@ -25,6 +30,11 @@ def run_migrations() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # held until this transaction ends, so the version read follows the lock
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             context.run_migrations()
         connection.commit()
 
