@@ -684,6 +684,7 @@ async def running_system(name: str, *, console: bool = False) -> AsyncIterator[S
                 "ALLIANCE_SMTP_HOST": settings.smtp_host,
                 "ALLIANCE_SMTP_PORT": str(settings.smtp_port),
                 "ALLIANCE_WEB_PORT": str(settings.web_port),
+                "ALLIANCE_WORKER_GRACE_SECONDS": "2",  # the drill's teardown need not wait
                 "COLUMNS": "400",
                 "PYTHONUNBUFFERED": "1",
             }

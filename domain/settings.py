@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "alliance"
+    # the worker: how long SIGTERM waits for running activities, the longest pause between
+    # attempts to reach Temporal at start
+    worker_grace_seconds: float = 30
+    worker_connect_retry_max_seconds: float = 30
     temporal_ui_port: int = 8233
 
     smtp_host: str = "127.0.0.1"
