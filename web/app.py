@@ -19,6 +19,7 @@ from registry.staff_sessions import SESSION_MAX_AGE
 from web import (
     routes_application,
     routes_auth,
+    routes_health,
     routes_meeting,
     routes_print,
     routes_public,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     )
     app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(routes_health.router)
     app.include_router(routes_auth.router)
     app.include_router(routes_public.router)
     app.include_router(routes_registry.router)
