@@ -78,6 +78,7 @@ async def main(settings: Settings | None = None) -> None:
     """Run until SIGTERM or SIGINT; then stop polling, let running activities finish within
     the grace period, and say so."""
     settings = settings or get_settings()
+    settings.refuse_unsafe_production()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):

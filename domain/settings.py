@@ -22,9 +22,16 @@ from domain.term_rules import TermRules
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class UnsafeSettings(Exception):
+    """A production start with a local default that would lose mail, sessions or data."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ALLIANCE_", env_nested_delimiter="__")
 
+    env: str = Field(
+        "development", description="`production` refuses to start with an unsafe default"
+    )
     data_dir: Path = Field(
         PROJECT_ROOT / "data", description="registry file, Temporal state, captured mail"
     )
@@ -104,6 +111,34 @@ class Settings(BaseSettings):
     rules: ProcedureRules = ProcedureRules()
     term_rules: TermRules = TermRules()
     effects: EffectRules = EffectRules()
+
+    def unsafe_for_production(self) -> list[str]:
+        """What a production deployment must set instead of the local defaults, one line
+        each (empty: nothing)."""
+        found = []
+        if not self.session_secret:
+            found.append("ALLIANCE_SESSION_SECRET: set one secret shared by every web process")
+        if not self.secure_cookies:
+            found.append("ALLIANCE_SECURE_COOKIES: true, behind HTTPS")
+        if self.smtp_host in ("127.0.0.1", "localhost") and self.smtp_port == 8025:
+            found.append("ALLIANCE_SMTP_HOST/PORT: the bureau's mail relay, not the capture server")
+        if "127.0.0.1" in self.public_base_url or "localhost" in self.public_base_url:
+            found.append(
+                "ALLIANCE_PUBLIC_BASE_URL: the address the public reaches (on certificates)"
+            )
+        if not self.database_url:
+            found.append("ALLIANCE_DATABASE_URL: the PostgreSQL registry, not a SQLite file")
+        return found
+
+    def refuse_unsafe_production(self) -> None:
+        """Stop a production start that would run on local defaults, saying what to set."""
+        problems = self.unsafe_for_production() if self.env == "production" else []
+        if problems:
+            lines = "\n".join(f"  - {problem}" for problem in problems)
+            raise UnsafeSettings(
+                f"ALLIANCE_ENV=production 但以下设置仍为本地默认值，拒绝启动 "
+                f"(refusing to start in production with local defaults):\n{lines}"
+            )
 
     def registry_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'registry.db'}"

@@ -35,6 +35,7 @@ STATIC = __file__.rsplit("/", 1)[0] + "/static"
 
 def create_app(settings: Settings | None = None, client: Client | None = None) -> FastAPI:
     settings = settings or get_settings()
+    settings.refuse_unsafe_production()
     upgrade_schema(settings.registry_url())
     app = FastAPI(title="鞍山市产业技术创新战略联盟管理系统", docs_url=None, redoc_url=None)
     app.state.settings = settings
