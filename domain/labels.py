@@ -10,19 +10,24 @@ the console's crawl test fails on it.
 
 from __future__ import annotations
 
+from enum import Enum
+
 from domain.application import MEMBER_KIND_ZH, MemberKind, MemberRole
 from domain.districts import DISTRICT_ZH, District
-from domain.procedure import ROLE_ZH, STAGE_ZH, ObjectionStatus, Role, Stage
+from domain.procedure import ROLE_ZH, STAGE_ZH, ObjectionStatus, ReviewOutcome, Role, Stage
 from domain.term import (
     ASSESSMENT_ZH,
     GRADE_ZH,
     REPORT_STATUS_ZH,
+    REVOCATION_GROUND_EN,
+    REVOCATION_GROUND_ZH,
     TERM_STATUS_ZH,
     AssessmentKind,
     Grade,
     Milestone,
     MilestoneKind,
     ReportStatus,
+    RevocationGround,
     TermStatus,
 )
 
@@ -103,6 +108,12 @@ MEMBER_KIND_EN = {
     MemberKind.INTERMEDIARY: "intermediary",
 }
 
+REVIEW_OUTCOME = {
+    ReviewOutcome.RECOMMEND: ("推荐", "recommend"),
+    ReviewOutcome.RETURN: ("退回补正", "return for correction"),
+    ReviewOutcome.REJECT: ("不予推荐", "reject"),
+}
+
 _TABLES: dict[str, dict[str, Words]] = {
     "status": {
         **{s.value: (STAGE_ZH[s], STAGE_EN[s]) for s in Stage},
@@ -116,15 +127,39 @@ _TABLES: dict[str, dict[str, Words]] = {
     "grade": {g.value: (GRADE_ZH[g], GRADE_EN[g]) for g in Grade},
     "district": {d.value: (DISTRICT_ZH[d], DISTRICT_EN[d]) for d in District},
     "role": {r.value: (ROLE_ZH[r], ROLE_EN[r]) for r in Role},
+    "review_outcome": {o.value: w for o, w in REVIEW_OUTCOME.items()},
+    "revocation_ground": {
+        g.value: (REVOCATION_GROUND_ZH[g], REVOCATION_GROUND_EN[g]) for g in RevocationGround
+    },
+}
+# The table each stored enum reads its words from.
+_KIND_OF: dict[type[Enum], str] = {
+    Stage: "status",
+    TermStatus: "status",
+    ReportStatus: "report_status",
+    ObjectionStatus: "objection_status",
+    MemberRole: "member_role",
+    MemberKind: "member_kind",
+    AssessmentKind: "assessment",
+    Grade: "grade",
+    District: "district",
+    Role: "role",
+    ReviewOutcome: "review_outcome",
+    RevocationGround: "revocation_ground",
 }
 
 
 def words(kind: str, value: object) -> Words:
-    """(zh, en) for `value` of `kind` (status, report_status, objection_status,
-    member_role, member_kind, assessment, grade, district, role); the value itself when
-    unknown."""
+    """(zh, en) for `value` of `kind` (a table above: status, report_status, member_role,
+    district, review_outcome …); the value itself when unknown."""
     text = str(getattr(value, "value", value))
     return _TABLES[kind].get(text, (text, text))
+
+
+def enum_words(value: Enum) -> Words:
+    """(zh, en) of any stored enum value the table knows; the value itself otherwise."""
+    kind = _KIND_OF.get(type(value))
+    return words(kind, value) if kind else (str(value.value), str(value.value))
 
 
 # ---- audit entries: what happened, as the timeline shows it

@@ -43,6 +43,32 @@ class Stage(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# The article-9 steps in order, as the alliance page's process view shows them.
+PROCESS_STEPS = (
+    Stage.DISTRICT_REVIEW,
+    Stage.EXPERT_REVIEW,
+    Stage.DIRECTOR_MEETING,
+    Stage.PUBLIC_NOTICE,
+    Stage.APPROVAL,
+    Stage.RECOGNISED,
+)
+
+
+def process_view(status: str, recognised: bool) -> list[tuple[Stage, str]]:
+    """Where an alliance stands among the article-9 steps, each `done`, `current` or
+    `ahead`; a recognised one (in its term, or after it) has passed them all."""
+    if recognised:
+        return [(step, "done") for step in PROCESS_STEPS]
+    current = Stage.DISTRICT_REVIEW if status == Stage.CORRECTION.value else status
+    if current not in PROCESS_STEPS:  # rejected or withdrawn: no step is under way
+        return [(step, "ahead") for step in PROCESS_STEPS]
+    at = PROCESS_STEPS.index(Stage(current))
+    return [
+        (step, "done" if i < at else "current" if i == at else "ahead")
+        for i, step in enumerate(PROCESS_STEPS)
+    ]
+
+
 STAGE_ZH = {
     Stage.DISTRICT_REVIEW: "县区审查推荐",
     Stage.CORRECTION: "退回补正",

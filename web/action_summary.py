@@ -13,20 +13,12 @@ from typing import NamedTuple
 
 from pydantic import BaseModel
 
-from domain.application import MEMBER_KIND_ZH, Contact, Member, MemberRole
+from domain.application import Contact, Member
 from domain.input_rules import ACTION_FIELD_ZH
-from domain.procedure import PanelMember, ReviewOutcome
+from domain.labels import enum_words
+from domain.procedure import PanelMember
 from domain.report_statistics import FIGURES
-from domain.term import (
-    ASSESSMENT_ZH,
-    GRADE_ZH,
-    REVOCATION_GROUND_EN,
-    REVOCATION_GROUND_ZH,
-    AssessmentKind,
-    Grade,
-    ResourceStatistics,
-    RevocationGround,
-)
+from domain.term import ResourceStatistics
 
 
 class Line(NamedTuple):
@@ -98,23 +90,6 @@ YES_NO = {  # a decision's two answers, by field
     "accepted": (("审核通过", "Accepted"), ("退回修改", "Returned for revision")),
     "upheld": (("异议成立（不予认定）", "Upheld (not recognised)"), ("异议不成立", "Dismissed")),
 }
-OUTCOME_WORDS = {
-    ReviewOutcome.RECOMMEND: ("推荐", "Recommend"),
-    ReviewOutcome.RETURN: ("退回补正", "Return for correction"),
-    ReviewOutcome.REJECT: ("不予推荐", "Reject"),
-}
-ASSESSMENT_EN = {AssessmentKind.MIDTERM: "Mid-term", AssessmentKind.FINAL: "Final"}
-GRADE_EN = {
-    Grade.EXCELLENT: "Excellent",
-    Grade.GOOD: "Good",
-    Grade.PASS: "Pass",
-    Grade.POOR: "Poor",
-}
-ROLE_WORDS = {
-    MemberRole.LEAD: ("发起单位", "initiating unit"),
-    MemberRole.BACKBONE: ("骨干成员", "core member"),
-    MemberRole.MEMBER: ("一般成员", "member"),
-}
 SKIPPED = {"request_id", "actor"}
 
 
@@ -135,14 +110,8 @@ def summary(action: BaseModel) -> list[Line]:
 def _words(name: str, value: object) -> tuple[str, str]:
     if isinstance(value, bool) and name in YES_NO:
         return YES_NO[name][0] if value else YES_NO[name][1]
-    if isinstance(value, ReviewOutcome):
-        return OUTCOME_WORDS[value]
-    if isinstance(value, AssessmentKind):
-        return ASSESSMENT_ZH[value], ASSESSMENT_EN[value]
-    if isinstance(value, Grade):
-        return GRADE_ZH[value], GRADE_EN[value]
-    if isinstance(value, RevocationGround):
-        return REVOCATION_GROUND_ZH[value], REVOCATION_GROUND_EN[value]
+    if isinstance(value, Enum):
+        return enum_words(value)
     if isinstance(value, ResourceStatistics):
         figures = [
             (FIGURES[key], figure) for key, figure in value.model_dump().items() if key in FIGURES
@@ -154,20 +123,13 @@ def _words(name: str, value: object) -> tuple[str, str]:
         text = "；".join(f"{p.name}（{p.affiliation}）{p.score:g}" for p in value)
         return text, text
     if isinstance(value, list) and value and isinstance(value[0], Member):
-        zh = "；".join(
-            f"{m.name}（{MEMBER_KIND_ZH[m.kind]}，{ROLE_WORDS[m.role][0]}）" for m in value
-        )
-        en = "; ".join(f"{m.name} ({m.kind.value}, {ROLE_WORDS[m.role][1]})" for m in value)
+        described = [(m.name, enum_words(m.kind), enum_words(m.role)) for m in value]
+        zh = "；".join(f"{name}（{kind[0]}，{role[0]}）" for name, kind, role in described)
+        en = "; ".join(f"{name} ({kind[1]}, {role[1]})" for name, kind, role in described)
         return zh, en
     if isinstance(value, list) and value and isinstance(value[0], Contact):
         text = "；".join(f"{c.name} <{c.email}> {c.phone}".strip() for c in value)
         return text, text
     if isinstance(value, date):
         return value.isoformat(), value.isoformat()
-    if isinstance(value, Enum):
-        return str(value.value), str(value.value)
     return str(value), str(value)
-
-
-def _role(member: Member) -> tuple[str, str]:
-    return ROLE_WORDS[member.role]

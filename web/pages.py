@@ -59,7 +59,6 @@ templates.env.globals.update(
     effect_summary=effect_summary,
     statistics_figures=FIGURES,
     catalogue=CATALOGUE,
-    step_forms={"district_review", "expert_review", "meeting_decision", "record_approval"},
     words=words,
     event_words=event_words,
     milestone_words=milestone_words,

@@ -36,6 +36,7 @@ from domain.procedure import (
     ProcedureState,
     Role,
     Stage,
+    process_view,
 )
 from domain.shanghai_time import local_date
 from domain.term import ENDED, Milestone, ReportStatus, TermState, TermStatus, milestones
@@ -289,35 +290,15 @@ class AllianceRecord:
     files_held: set[str] = field(default_factory=set)
 
     @property
+    def step_form(self) -> str:
+        """The form of the article-9 step the alliance waits on, if staff take it."""
+        return STEP_FORMS.get(self.alliance.status, "")
+
+    @property
     def process(self) -> list[tuple[Stage, str]]:
         """The article-9 steps, each `done`, `current` or `ahead` for this alliance."""
-        return process_view(self.alliance.status, bool(self.alliance.certificate_serial))
-
-
-# The article-9 steps in order, as the process view shows them.
-PROCESS_STEPS = (
-    Stage.DISTRICT_REVIEW,
-    Stage.EXPERT_REVIEW,
-    Stage.DIRECTOR_MEETING,
-    Stage.PUBLIC_NOTICE,
-    Stage.APPROVAL,
-    Stage.RECOGNISED,
-)
-
-
-def process_view(status: str, recognised: bool) -> list[tuple[Stage, str]]:
-    """Where an alliance stands among the article-9 steps; a recognised one (in its term,
-    or after it) has passed them all."""
-    if recognised or status in TERM_STATUSES:
-        return [(step, "done") for step in PROCESS_STEPS]
-    current = Stage.DISTRICT_REVIEW if status == Stage.CORRECTION.value else status
-    if current not in PROCESS_STEPS:  # rejected or withdrawn: the steps stop where it ended
-        return [(step, "ahead") for step in PROCESS_STEPS]
-    at = PROCESS_STEPS.index(Stage(current))
-    return [
-        (step, "done" if i < at else "current" if i == at else "ahead")
-        for i, step in enumerate(PROCESS_STEPS)
-    ]
+        a = self.alliance
+        return process_view(a.status, bool(a.certificate_serial) or a.status in TERM_STATUSES)
 
 
 @dataclass

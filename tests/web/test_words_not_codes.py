@@ -16,7 +16,7 @@ from tests.web.test_registry_pages import registered
 
 ROLES = ["staff", "gaoxin", "expert", "clerk", "admin"]
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
-DOTTED = re.compile(r"\b[a-z_]+\.[a-z_]+(?:\.[a-z_]+)*\b")
+DOTTED = re.compile(r"\b[a-z_]{2,}\.[a-z_]{2,}(?:\.[a-z_]+)*\b")  # not "e.g."
 STORED_WORDS = {
     value for table in _TABLES.values() for value in table if "_" not in value and len(value) > 2
 }
@@ -62,7 +62,7 @@ async def two_alliances(bureau, as_user):
 async def test_no_page_shows_a_code_to_any_role(two_alliances, as_user, lang):
     # (the incidents page lists workflows through visibility, which the time-skipping
     # server lacks; tests/web/test_incidents_page.py reads it on the dev server)
-    pages = ["/", "/inbox", "/alliances", "/calendar"]
+    pages = ["/", "/inbox", "/alliances", "/calendar", "/applications/new", "/meetings/new"]
     pages += [f"/alliances/{code}" for code in two_alliances]
     found: dict[str, set[str]] = {}
     for role in ROLES:
