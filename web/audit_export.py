@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from io import BytesIO
-from urllib.parse import quote
 
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from domain.audit_details import detail_lines
 from domain.labels import event_words, words
 from domain.shanghai_time import SHANGHAI
 from registry.tables import Alliance, AuditEntry
+from web.export import content_disposition, table_sheet, workbook_bytes
 
 HEADER = (
     "序号",
@@ -38,10 +36,10 @@ def audit_workbook(alliance: Alliance, entries: list[AuditEntry], bureau: str) -
     book.properties.creator = bureau
     sheet = book.active
     sheet.title = SHEET
-    sheet.append(HEADER)
+    rows = []
     for number, entry in enumerate(entries, start=1):
         zh, en = event_words(entry.action)
-        sheet.append(
+        rows.append(
             (
                 number,
                 # Excel keeps no time zone: the wall-clock time in Beijing is what staff read.
@@ -56,18 +54,8 @@ def audit_workbook(alliance: Alliance, entries: list[AuditEntry], bureau: str) -
                 _json(entry.detail),
             )
         )
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, str):
-                # Names and reasons come from people: a leading "=" stays text, never a formula.
-                cell.data_type = "s"
-        cells[1].number_format = "yyyy-mm-dd hh:mm:ss"
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    table_sheet(sheet, HEADER, rows, WIDTHS, {1: "yyyy-mm-dd hh:mm:ss"})
+    return workbook_bytes(book)
 
 
 def _json(detail: dict) -> str:
@@ -75,8 +63,5 @@ def _json(detail: dict) -> str:
 
 
 def audit_disposition(code: str, today: date) -> str:
-    """Attachment `办理记录-<code>-YYYYMMDD.xlsx` (RFC 5987), with an ASCII name too."""
-    name = f"办理记录-{code}-{today:%Y%m%d}.xlsx"
-    return (
-        f"attachment; filename=\"audit-{code}-{today:%Y%m%d}.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
+    """Attachment `办理记录-<code>-YYYYMMDD.xlsx`, with an ASCII name too."""
+    return content_disposition(today, f"办理记录-{code}", f"audit-{code}")

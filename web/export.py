@@ -3,12 +3,14 @@ resource statistics it reports to the province."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from io import BytesIO
 from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.districts import district_zh
 from domain.procedure import status_zh
@@ -17,7 +19,7 @@ from web.registry_queries import AllianceRow, YearStatistics
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = (
-    "统一社会信用代码",
+    "联盟编号",
     "联盟名称",
     "所在县区",
     "状态",
@@ -37,14 +39,45 @@ STATISTICS_HEADER = (
 STATISTICS_SCOPE = "已审核通过和已提交待审核的年度报告；已退回修改、尚未提交的不计入"
 
 
+def table_sheet(
+    sheet: Worksheet,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    widths: Sequence[int],
+    formats: dict[int, str] | None = None,
+) -> None:
+    """A header row, then the rows; text stays text, columns get their widths and number
+    formats (by 0-based index), and the header row stays in view."""
+    sheet.append(tuple(header))
+    for row in rows:
+        sheet.append(tuple(row))
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, str):
+                # Names and reasons come from people: a leading "=" stays text, never a formula.
+                cell.data_type = "s"
+        for index, number_format in (formats or {}).items():
+            cells[index].number_format = number_format
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def alliances_workbook(rows: list[AllianceRow]) -> bytes:
     """One header row in Chinese, then one row per alliance."""
     book = Workbook()
     sheet = book.active
     sheet.title = "联盟列表"
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(
+    table_sheet(
+        sheet,
+        HEADER,
+        (
             (
                 row.code,
                 row.name,
@@ -55,20 +88,12 @@ def alliances_workbook(rows: list[AllianceRow]) -> bytes:
                 row.term_end,
                 row.updated,
             )
-        )
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, str):
-                # Names come from applicants: a leading "=" must stay text, never a formula.
-                cell.data_type = "s"
-        cells[5].number_format = cells[6].number_format = "yyyy-mm-dd"
-        cells[7].number_format = "yyyy-mm-dd hh:mm"
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+            for row in rows
+        ),
+        WIDTHS,
+        {5: "yyyy-mm-dd", 6: "yyyy-mm-dd", 7: "yyyy-mm-dd hh:mm"},
+    )
+    return workbook_bytes(book)
 
 
 def statistics_workbook(years: list[YearStatistics], district: str | None, today: date) -> bytes:
@@ -100,9 +125,7 @@ def statistics_workbook(years: list[YearStatistics], district: str | None, today
     about["B4"].number_format = "yyyy-mm-dd"
     about.column_dimensions["A"].width = 12
     about.column_dimensions["B"].width = 70
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def content_disposition(today: date, name_zh: str = "联盟列表", name: str = "alliances") -> str:
