@@ -13,7 +13,7 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -101,29 +101,44 @@ class CertificateActivities:
                 valid_until=valid_until(request.recognised_on),
                 status="valid",
             )
-            verify_url = f"{settings.public_base_url.rstrip('/')}/certificates/{certificate.serial}"
-            created_at = datetime.now(UTC)
-            info = DocumentInfo(
-                title=f"{request.alliance_name} 证书 {certificate.serial}",
-                author=settings.bureau_name,
-                subject=f"鞍山市产业技术创新战略联盟证书（第{request.term}个认定期）",
-                created=created_at,
-            )
-            pdf = render_certificate(request, certificate, verify_url, info, font)
-            document = Document(
-                alliance_code=request.alliance_code,
-                kind="certificate",
-                filename=f"{certificate.serial}.pdf",
-                sha256=hashlib.sha256(pdf).hexdigest(),
-                content=pdf,
-                created_at=created_at,
-            )
-            session.add(document)
-            session.flush()
-            certificate.document_id = document.id
-            session.add(certificate)
+            _print(session, settings, request, certificate, font)
             session.flush()
             return _recognition(certificate)
+
+
+def _print(
+    session: Session,
+    settings: Settings,
+    request: CertificateRequest,
+    certificate: Certificate,
+    font: str,
+    reissued_on: date | None = None,
+) -> Document:
+    """Render the certificate, store it, and make it the certificate's current print."""
+    created_at = datetime.now(UTC)
+    again = "，补发" if reissued_on else ""
+    info = DocumentInfo(
+        title=f"{request.alliance_name} 证书 {certificate.serial}" + ("（补发）" if again else ""),
+        author=settings.bureau_name,
+        subject=f"鞍山市产业技术创新战略联盟证书（第{certificate.term}个认定期{again}）",
+        created=created_at,
+    )
+    verify_url = f"{settings.public_base_url.rstrip('/')}/certificates/{certificate.serial}"
+    pdf = render_certificate(request, certificate, verify_url, info, font, reissued_on)
+    suffix = f"-reissued-{reissued_on.isoformat()}" if reissued_on else ""
+    document = Document(
+        alliance_code=request.alliance_code,
+        kind="certificate",
+        filename=f"{certificate.serial}{suffix}.pdf",
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        content=pdf,
+        created_at=created_at,
+    )
+    session.add(document)
+    session.flush()
+    certificate.document_id = document.id
+    session.add(certificate)
+    return document
 
 
 def _recognition(certificate: Certificate) -> Recognition:
@@ -325,27 +340,8 @@ def reissue_certificate(settings: Settings, alliance_code: str, reason: str, by:
             term=certificate.term,
             approval_document_number=certificate.approval_document_number,
         )
-        verify_url = f"{settings.public_base_url.rstrip('/')}/certificates/{certificate.serial}"
-        info = DocumentInfo(
-            title=f"{alliance.name} 证书 {certificate.serial}（补发）",
-            author=settings.bureau_name,
-            subject=f"鞍山市产业技术创新战略联盟证书（第{certificate.term}个认定期，补发）",
-            created=now,
-        )
         today = now.astimezone(SHANGHAI).date()
-        pdf = render_certificate(request, certificate, verify_url, info, font, reissued_on=today)
-        document = Document(
-            alliance_code=alliance_code,
-            kind="certificate",
-            filename=f"{certificate.serial}-reissued-{today.isoformat()}.pdf",
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            content=pdf,
-            created_at=now,
-        )
-        session.add(document)
-        session.flush()
-        certificate.document_id = document.id
-        session.add(certificate)
+        document = _print(session, settings, request, certificate, font, reissued_on=today)
         session.add(
             AuditEntry(
                 alliance_code=alliance_code,
