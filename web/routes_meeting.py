@@ -4,13 +4,12 @@ once, each with its own decision and reasons, checks the summary, then sends the
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlmodel import col, select
 
 from client.actions import CATALOGUE, StaffAction
 from client.alliances import ProcedureActionFailed, act
 from domain.procedure import Role, Stage
-from registry.database import session_scope
 from registry.tables import Alliance, StaffUser
+from web import staff_queries
 from web.action_summary import summary
 from web.forms import FormInvalid, parse_meeting
 from web.pages import Forbidden, client_of, current_user, render, said, settings_of
@@ -23,9 +22,9 @@ MEETING = CATALOGUE[StaffAction.MEETING_DECISION]
 def _waiting(request: Request, user: StaffUser) -> list[Alliance]:
     if Role(user.role) not in MEETING.roles:
         raise Forbidden("只有局长办公会记录人员和市科技局工作人员可以录入 (clerk or bureau staff)")
-    with session_scope(settings_of(request).registry_url()) as session:
-        query = select(Alliance).where(Alliance.status == Stage.DIRECTOR_MEETING.value)
-        return list(session.exec(query.order_by(col(Alliance.code))))
+    return staff_queries.alliances_at(
+        settings_of(request).registry_url(), user, Stage.DIRECTOR_MEETING
+    )
 
 
 @router.get("/meetings/new")

@@ -97,6 +97,13 @@ class InboxItem:
         return self.working_days_left is not None and self.working_days_left < 0
 
 
+def alliances_at(url: str, user: StaffUser, stage: Stage) -> list[Alliance]:
+    """The alliances this user may see that are at `stage` now, by code."""
+    with session_scope(url) as session:
+        query = _scope(select(Alliance).where(Alliance.status == stage.value), user)
+        return list(session.exec(query.order_by(col(Alliance.code))))
+
+
 def matching(items: list[InboxItem], q: str) -> list[InboxItem]:
     """The items whose alliance name or code contains `q` (all of them when it is blank)."""
     q = q.strip().casefold()
