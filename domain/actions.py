@@ -9,7 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.application import Application
-from domain.checks import require_new_request, require_role, require_text
+from domain.checks import (
+    require_new_request,
+    require_not_after_today,
+    require_role,
+    require_text,
+)
 from domain.districts import DISTRICT_ZH
 from domain.eligibility import check_application
 from domain.procedure import (
@@ -108,11 +113,9 @@ def check_meeting_decision(state: ProcedureState, action: MeetingDecision, now: 
     require_role(action.actor, Role.DIRECTOR_CLERK, Role.BUREAU_STAFF)
     require_text(action.meeting_number, "局长办公会会议编号", "meeting number")
     today = local_date(now)
-    if action.meeting_date > today:
-        raise ActionRefused(
-            f"会议日期{action.meeting_date}晚于今天（{today}），请记录已召开的会议",
-            f"meeting date {action.meeting_date} is after today ({today})",
-        )
+    require_not_after_today(
+        action.meeting_date, today, "会议日期", "meeting date", "请记录已召开的会议"
+    )
     passed_on = local_date(state.stage_entered_at)
     if action.meeting_date < passed_on:
         raise ActionRefused(
@@ -182,11 +185,7 @@ def check_approval(state: ProcedureState, action: ApprovalDocument, now: datetim
             "the holiday calendar is still being read to check the date; try again shortly",
         )
     day, today = action.document_date, local_date(now)
-    if day > today:
-        raise ActionRefused(
-            f"批复日期{day}晚于今天（{today}），请记录已印发的批复文件",
-            f"the document date {day} is after today ({today})",
-        )
+    require_not_after_today(day, today, "批复日期", "the document date", "请记录已印发的批复文件")
     if day < plan.first_day:
         raise ActionRefused(
             f"批复日期{day}早于公示结束后的第一个工作日（{plan.first_day}），请核对",

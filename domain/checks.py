@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from domain.procedure import ROLE_ZH, ActionRefused, Actor, Role
 
 
@@ -28,3 +30,13 @@ def require_role(actor: Actor, *roles: Role) -> None:
 def require_text(value: str, zh_name: str, en_name: str) -> None:
     if not value.strip():
         raise ActionRefused(f"请填写{zh_name}", f"{en_name} is required")
+
+
+def require_not_after_today(day: date, today: date, zh_name: str, en_name: str, hint: str) -> None:
+    """A recorded act (a meeting held, a document issued, a plaque handed over) has
+    happened: its date is not after today. `hint` tells the clerk what to record."""
+    if day > today:
+        raise ActionRefused(
+            f"{zh_name}{day}晚于今天（{today}），{hint}",
+            f"{en_name} {day} is after today ({today})",
+        )

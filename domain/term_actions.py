@@ -9,7 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.application import Application, Bodies, Body, Funding
-from domain.checks import require_new_request, require_role, require_text
+from domain.checks import (
+    require_new_request,
+    require_not_after_today,
+    require_role,
+    require_text,
+)
 from domain.eligibility import check_application
 from domain.procedure import ActionRefused, Role, Withdrawal
 from domain.report_statistics import FIGURES, missing_figures, shown, unsupported_amounts
@@ -259,11 +264,7 @@ def check_plaque_handover(state: TermState, action: PlaqueHandover, now: datetim
             f" to {handed.received_by}",
         )
     day, today = action.handed_over_on, local_date(now)
-    if day > today:
-        raise ActionRefused(
-            f"交付日期{day}晚于今天（{today}），请登记已交付的牌匾",
-            f"the handover date {day} is after today ({today})",
-        )
+    require_not_after_today(day, today, "交付日期", "the handover date", "请登记已交付的牌匾")
     if day < state.term_start:
         raise ActionRefused(
             f"交付日期{day}早于认定日期（{state.term_start}），请核对",
