@@ -24,7 +24,7 @@ from domain.districts import district_zh
 from domain.procedure import Recognition, Role, status_zh
 from domain.settings import Settings
 from domain.shanghai_time import SHANGHAI
-from domain.term import TermStatus
+from domain.term import CERTIFICATE_HOLDS
 from registry.database import session_scope
 from registry.numbers import next_number
 from registry.tables import Alliance, AuditEntry, Certificate, Document, Member
@@ -42,10 +42,6 @@ ISSUER_Y, DATE_Y = 110, 85
 # is printed within its circle.
 SEAL_RADIUS = SEAL_DIAMETER / 2
 SEAL_CENTRE = (PAGE_WIDTH - LEFT - SEAL_RADIUS, (ISSUER_Y + DATE_Y + ISSUER_SIZE) / 2)
-
-
-# The term statuses in which the certificate holds, and so may be printed again.
-REISSUABLE = {TermStatus.ACTIVE.value, TermStatus.RECTIFICATION.value}
 
 
 class CertificateActivities:
@@ -317,7 +313,7 @@ def reissue_certificate(settings: Settings, alliance_code: str, reason: str, by:
             raise ReissueRefused(
                 "该联盟没有本系统颁发的证书", "this alliance has no certificate issued here"
             )
-        if alliance.status not in REISSUABLE:
+        if alliance.status not in CERTIFICATE_HOLDS:
             raise ReissueRefused(
                 f"该联盟当前状态为“{status_zh(alliance.status)}”，证书已不再有效，不能补发",
                 f"the alliance is {alliance.status}; its certificate no longer holds",

@@ -41,6 +41,10 @@ class TermStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # 联盟退出
 
 
+# The statuses in which the certificate holds (and so may be printed again, 证书补发).
+CERTIFICATE_HOLDS = frozenset({TermStatus.ACTIVE, TermStatus.RECTIFICATION})
+
+
 class ReportStatus(StrEnum):
     DUE = "due"  # 待提交
     SUBMITTED = "submitted"  # 已提交待审核

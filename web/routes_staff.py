@@ -66,6 +66,7 @@ async def _alliance_page(request: Request, user: StaffUser, code: str, status_co
         ) from hidden
     await staff_queries.add_live_state(partial(workflow_client, request), record)
     record.actions = staff_queries.actions_for(user, record)
+    record.may_reissue = staff_queries.may_reissue_certificate(user, record)
     return render(request, "alliance.html", status_code=status_code, r=record, **extra)
 
 
@@ -146,12 +147,12 @@ async def certificate_reissue(request: Request, code: str, user: StaffUser = Dep
     """证书补发: the certificate printed again (lost, damaged, or name or members changed)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.get("csrf"))
-    if user.role != Role.BUREAU_STAFF.value:
-        raise Forbidden("只有市科技局工作人员可以补发证书 (only bureau staff reissue certificates)")
     try:
-        staff_queries.alliance_record(settings_of(request).registry_url(), user, code)
+        record = staff_queries.alliance_record(settings_of(request).registry_url(), user, code)
     except staff_queries.NotVisible as hidden:
         raise Forbidden("没有该联盟，或您无权查看") from hidden
+    if not staff_queries.may_reissue_certificate(user, record):
+        raise Forbidden("您现在不能补发该联盟的证书 (you cannot reissue this certificate now)")
     try:
         await asyncio.to_thread(
             reissue_certificate,

@@ -39,7 +39,15 @@ from domain.procedure import (
     process_view,
 )
 from domain.shanghai_time import local_date
-from domain.term import ENDED, Milestone, ReportStatus, TermState, TermStatus, milestones
+from domain.term import (
+    CERTIFICATE_HOLDS,
+    ENDED,
+    Milestone,
+    ReportStatus,
+    TermState,
+    TermStatus,
+    milestones,
+)
 from domain.working_days import CalendarYearMissing
 from registry.calendar_store import load_calendar
 from registry.database import session_scope
@@ -292,6 +300,7 @@ class AllianceRecord:
     outbox: Outbox | None = None  # effects still to do and incidents, when the workflow answers
     attempt: tuple[int, str] | None = None  # the head effect's attempt number and last error
     actions: list[str] = field(default_factory=list)
+    may_reissue: bool = False  # 证书补发 offered to this user
     upcoming: list[Milestone] = field(default_factory=list)  # the term's dated steps ahead
     # the materials whose file the registry holds; the others were filed on paper
     files_held: set[str] = field(default_factory=set)
@@ -439,6 +448,16 @@ def actions_for(user: StaffUser, record: AllianceRecord) -> list[StaffAction]:
         open_now.append(StaffAction.RETRY_INCIDENT)
     role = Role(user.role)
     return [name for name in open_now if role in CATALOGUE[name].roles]
+
+
+def may_reissue_certificate(user: StaffUser, record: AllianceRecord) -> bool:
+    """证书补发 is for bureau staff, while a certificate of this system holds."""
+    a = record.alliance
+    return (
+        user.role == Role.BUREAU_STAFF.value
+        and bool(a.certificate_serial)
+        and a.status in CERTIFICATE_HOLDS
+    )
 
 
 def _numbered_by_system(record: AllianceRecord) -> bool:
