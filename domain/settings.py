@@ -46,6 +46,44 @@ class Settings(BaseSettings):
     worker_connect_retry_max_seconds: float = 30
     temporal_ui_port: int = 8233
 
+    # the connection to Temporal: TLS with the server's CA and name, mTLS with a client
+    # certificate and key, or an API key (Temporal Cloud; implies TLS)
+    temporal_tls: bool = Field(False, description="connect to Temporal over TLS")
+    temporal_tls_ca_path: str = Field("", description="PEM file of the CA that signed the server")
+    temporal_tls_server_name: str = Field("", description="the name the server certificate holds")
+    temporal_tls_cert_path: str = Field("", description="mTLS: the client certificate (PEM)")
+    temporal_tls_key_path: str = Field("", description="mTLS: the client private key (PEM)")
+    temporal_api_key: str = Field("", description="Temporal Cloud API key; implies TLS")
+
+    # personal data in workflow histories: AES-256-GCM payload encryption
+    payload_keys: str = Field(
+        "", description="key id=base64 32-byte key, comma-separated; the first one encrypts"
+    )
+    payload_keys_file: str = Field(
+        "", description="a file of `key id=base64 key` lines, read as payload_keys"
+    )
+    codec_cors_origins: list[str] = Field(
+        [], description="Temporal UI origins allowed to call the codec endpoint"
+    )
+
+    # worker tuning (0: the SDK's default) and health
+    worker_max_concurrent_workflow_tasks: int = Field(0, ge=0)
+    worker_max_concurrent_activities: int = Field(0, ge=0)
+    worker_max_cached_workflows: int = Field(1000, ge=0)
+    worker_workflow_task_pollers: int = Field(0, ge=0)
+    worker_activity_task_pollers: int = Field(0, ge=0)
+    worker_health_port: int = Field(
+        0, ge=0, description="the worker serves /healthz, /readyz, /metrics here (0: off)"
+    )
+    worker_health_host: str = "127.0.0.1"
+
+    # logs and traces
+    log_format: str = Field("text", description="text, or json (one object a line)")
+    log_level: str = "INFO"
+    otel_endpoint: str = Field(
+        "", description="OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces"
+    )
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_username: str = ""
@@ -128,6 +166,11 @@ class Settings(BaseSettings):
             )
         if not self.database_url:
             found.append("ALLIANCE_DATABASE_URL: the PostgreSQL registry, not a SQLite file")
+        if not (self.payload_keys or self.payload_keys_file):
+            found.append(
+                "ALLIANCE_PAYLOAD_KEYS or ALLIANCE_PAYLOAD_KEYS_FILE: encrypt personal data "
+                "in workflow histories"
+            )
         return found
 
     def refuse_unsafe_production(self) -> None:

@@ -1,5 +1,5 @@
 """ALLIANCE_ENV=production refuses to start on the local defaults (no session secret,
-insecure cookies, the capture SMTP server, a localhost public address, a SQLite file),
+insecure cookies, the capture SMTP server, a localhost public address, a SQLite file, no payload keys),
 naming every setting to change; development starts as before."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ SAFE = {
     "smtp_port": 587,
     "public_base_url": "https://lianmeng.kjj.anshan.example",
     "database_url": "postgresql+psycopg://alliance@db/registry",
+    "payload_keys": "k1=" + "A" * 43 + "=",
 }
 
 
@@ -29,6 +30,7 @@ def test_production_on_local_defaults_names_every_setting_to_change(tmp_path):
         "ALLIANCE_SMTP_HOST",
         "ALLIANCE_PUBLIC_BASE_URL",
         "ALLIANCE_DATABASE_URL",
+        "ALLIANCE_PAYLOAD_KEYS",
     ):
         assert name in str(refused.value)
 
@@ -41,6 +43,7 @@ def test_production_on_local_defaults_names_every_setting_to_change(tmp_path):
         ("smtp_host", "smtp_port"),  # the capture server (a local relay on 587 is fine)
         ("public_base_url",),
         ("database_url",),
+        ("payload_keys",),  # personal data would sit in clear in the histories
     ],
 )
 def test_each_unsafe_default_alone_is_refused(tmp_path, left_unsafe):
