@@ -440,11 +440,28 @@ def reissue_certificate_command(
     console.print(f"[green]已补发 (reissued)[/green] {document.filename}")
 
 
-@app.command("db-upgrade")
-def db_upgrade() -> None:
-    """Create or migrate the registry schema (Alembic)."""
-    url = _url()
+@app.command("migrate")
+def migrate_command() -> None:
+    """Bring the registry schema to the newest revision (Alembic, once even when several
+    processes start together) and seed the holiday calendar when none is loaded."""
+    from registry.migrate import migrate
+
+    url = get_settings().registry_url()
+    done = migrate(url)
     console.print(f"registry schema is current: {url}")
+    if done.seeded_years:
+        console.print(
+            f"节假日已载入 (holiday calendar seeded) {done.seeded_years[0]}–{done.seeded_years[-1]}"
+        )
+    else:
+        years = done.loaded_years
+        console.print(f"节假日已有 (holiday years loaded) {years[0]}–{years[-1]}")
+
+
+@app.command("db-upgrade", hidden=True)
+def db_upgrade() -> None:
+    """The former name of `migrate`."""
+    migrate_command()
 
 
 # ---------------------------------------------------------------- staff actions (article 9)
