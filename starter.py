@@ -39,7 +39,6 @@ from domain.application import Application
 from domain.material_files import MaterialUpload
 from domain.settings import PROJECT_ROOT, Settings, get_settings
 from registry.calendar_store import CalendarFileInvalid
-from registry.database import upgrade_schema
 from registry.uploads import store_uploads
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
@@ -61,7 +60,6 @@ async def submit(
 
     `files`: the material files the application file named, stored in the registry before
     the procedure opens, so the alliance's page offers them like the console's uploads."""
-    upgrade_schema(settings.registry_url())
     client = client or await connect(settings)
     store_uploads(settings.registry_url(), files, submitted_by or application.lead_unit)
     handle = await open_procedure(client, settings, application, submitted_by)
@@ -114,7 +112,6 @@ def import_provincial_command(
 ) -> None:
     """第十三条: register provincial alliances recognised by Liaoning before 2016-08-23."""
     settings = get_settings()
-    upgrade_schema(settings.registry_url())
     with Progress(console=console) as progress:
         task = progress.add_task("导入 (importing)", total=None)
 

@@ -93,7 +93,7 @@ from registry.calendar_store import (
     loaded_years,
     seed_from_package,
 )
-from registry.database import session_scope, upgrade_schema
+from registry.database import session_scope
 from registry.staff_accounts import AccountInvalid, create_user
 from registry.tables import Alliance, AuditEntry, Certificate, DecisionRow, Document, EmailMessage
 from registry.uploads import store_uploads
@@ -130,9 +130,7 @@ ACTOR = typer.Option(..., "--as", help="your name, recorded in the audit log")
 
 
 def _url() -> str:
-    url = get_settings().registry_url()
-    upgrade_schema(url)
-    return url
+    return get_settings().registry_url()
 
 
 def _request_id(given: str) -> str:

@@ -87,8 +87,13 @@ def run_and_exit(command: Callable[[], Any]) -> None:
         else:
             print(exit_.code, file=sys.stderr)
             status = 1
-    except BaseException:
-        traceback.print_exc()
+    except BaseException as error:
+        from registry.schema_state import MIGRATE_FIRST, schema_missing
+
+        if schema_missing(error):
+            print(MIGRATE_FIRST, file=sys.stderr)
+        else:
+            traceback.print_exc()
         status = 1
     finally:
         sys.stdout.flush()

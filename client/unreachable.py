@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from domain.settings import Settings
+from registry.schema_state import MIGRATE_FIRST, schema_missing
 
 EXIT_UNREACHABLE = 3  # distinct from 1 (refused input) and 2 (usage)
 _TEMPORAL_CONNECT = "Failed client connect"
@@ -19,6 +20,8 @@ _TEMPORAL_CONNECT = "Failed client connect"
 def unreachable_line(error: BaseException, settings: Settings) -> str | None:
     """The message for a service that could not be reached, or None for any other error."""
     for cause in _chain(error):
+        if schema_missing(cause):
+            return MIGRATE_FIRST
         if isinstance(cause, RuntimeError) and str(cause).startswith(_TEMPORAL_CONNECT):
             address = settings.temporal_address
             return (

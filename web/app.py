@@ -8,17 +8,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
 from client.unreachable import unreachable_line
 from domain.settings import Settings, get_settings
-from registry.database import upgrade_schema
+from registry.schema_state import MIGRATE_FIRST, schema_missing
 from registry.staff_sessions import SESSION_MAX_AGE
 from web import (
     routes_application,
     routes_auth,
+    routes_codec,
     routes_health,
     routes_meeting,
     routes_print,
@@ -36,7 +37,6 @@ STATIC = __file__.rsplit("/", 1)[0] + "/static"
 def create_app(settings: Settings | None = None, client: Client | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.refuse_unsafe_production()
-    upgrade_schema(settings.registry_url())
     app = FastAPI(title="鞍山市产业技术创新战略联盟管理系统", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.client = client
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(routes_meeting.router)
     app.include_router(routes_users.router)
     app.include_router(routes_print.router)
+    app.include_router(routes_codec.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _: LoginRequired):
@@ -91,5 +92,11 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     async def _registry_unreachable(request: Request, error: OperationalError):
         # plain text: the page around a message reads the signed-in user from the registry
         return PlainTextResponse(unreachable_line(error, settings), status_code=503)
+
+    @app.exception_handler(ProgrammingError)  # PostgreSQL: a table not created yet
+    async def _registry_not_migrated(request: Request, error: ProgrammingError):
+        if not schema_missing(error):
+            raise error
+        return PlainTextResponse(MIGRATE_FIRST, status_code=503)
 
     return app
