@@ -456,6 +456,47 @@ def migrate_command() -> None:
         console.print(f"节假日已有 (holiday years loaded) {years[0]}–{years[-1]}")
 
 
+@app.command("replay")
+def replay(
+    paths: list[Path] = typer.Argument(
+        None, help="history files (temporal workflow show -w ID -o json > FILE)"
+    ),
+    server: bool = typer.Option(
+        False, "--server", help="replay the histories of workflows on the server instead"
+    ),
+    query: str = typer.Option(
+        "ExecutionStatus = 'Running'", "--query", help="with --server: which workflows"
+    ),
+    limit: int = typer.Option(200, "--limit", min=1, help="with --server: at most this many"),
+) -> None:
+    """重放历史 (replay histories against this code): run before deploying new workflow code;
+    any difference (non-determinism) is listed and the command exits 1."""
+    from client.payload_codec import data_converter_for
+    from client.replay_check import replay_files, replay_running
+
+    settings = get_settings()
+    if server == bool(paths):
+        console.print("[red]请给出历史文件，或用 --server (give history files, or --server)[/red]")
+        raise typer.Exit(2)
+
+    async def _replay():
+        if server:
+            return await replay_running(await connect(settings), query, limit)
+        return await replay_files(paths, data_converter_for(settings))
+
+    outcomes = asyncio.run(_replay())
+    failed = [o for o in outcomes if o.failure]
+    for outcome in failed:
+        console.print(f"[red]不一致 (differs)[/red] {outcome.workflow_id} ({outcome.source})")
+        console.print(f"  {outcome.failure.splitlines()[0] if outcome.failure else ''}")
+    console.print(
+        f"已重放 (replayed) {len(outcomes)}，一致 (same) {len(outcomes) - len(failed)}，"
+        f"不一致 (differ) {len(failed)}"
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command("db-upgrade", hidden=True)
 def db_upgrade() -> None:
     """The former name of `migrate`."""
