@@ -497,6 +497,23 @@ def replay(
         raise typer.Exit(1)
 
 
+@app.command("payload-key")
+def payload_key(
+    key_id: str = typer.Argument(..., help="a name for the key, e.g. 2027-01"),
+) -> None:
+    """生成新的负载加密密钥 (a new AES-256 key for workflow payloads), printed as one
+    `id=base64key` line: put it FIRST in ALLIANCE_PAYLOAD_KEYS (or the key file) and keep
+    the old keys after it, so what they encrypted is still read."""
+    from client.payload_codec import PayloadKeysInvalid, new_key_line
+
+    try:
+        line = new_key_line(key_id)
+    except PayloadKeysInvalid as invalid:
+        console.print(f"[red]{invalid}[/red]")
+        raise typer.Exit(1) from None
+    print(line)
+
+
 @app.command("db-upgrade", hidden=True)
 def db_upgrade() -> None:
     """The former name of `migrate`."""
