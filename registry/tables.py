@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -316,3 +316,21 @@ class DraftUpload(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     content: bytes = Field(sa_column=Column(LargeBinary))
     held_at: datetime = Field(index=True, description="last time the draft was stored")
+
+
+class RateLimitWindow(SQLModel, table=True):
+    """How often one key (a user name and address, or an address) hit one limit in one
+    fixed window: the count every web process reads and raises in one statement, so two
+    processes share the limit. Rows older than the window before are deleted as new
+    windows open (registry.rate_limits)."""
+
+    __tablename__ = "rate_limit_window"
+    bucket: str = Field(
+        primary_key=True, max_length=32, description="login | login_failure | objection"
+    )
+    key: str = Field(primary_key=True, max_length=64, description="SHA-256 of the limited key")
+    window_start: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, index=True),
+        description="Unix time in seconds, a multiple of the window's length",
+    )
+    hits: int

@@ -91,7 +91,9 @@ async def objection(
         # One byte over the limit is enough to refuse it; the rest is never read.
         upload = LetterUpload(letter.filename, await letter.read(max_mb * 1024 * 1024 + 1))
     client_host = request.client.host if request.client else "-"
-    if not request.app.state.objection_limiter.allow(client_host):
+    # Counted in the registry (shared by every web process); a registry that cannot be
+    # reached is the app's "registry unavailable" answer, like the notice read above.
+    if not await asyncio.to_thread(request.app.state.objection_limiter.allow, client_host):
         per_hour = settings_of(request).objections_per_hour
         return _render(
             request,

@@ -6,13 +6,13 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from collections import defaultdict, deque
 
 from fastapi import HTTPException, Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.settings import Settings
+from registry import rate_limits
 
 
 def session_secret(settings: Settings) -> str:
@@ -45,29 +45,23 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 class RateLimiter:
-    """At most `limit` events per key within `window` seconds (kept in memory)."""
+    """At most `limit` events per key within `window` seconds, counted in the registry so
+    that every web process shares them (registry.rate_limits). A registry that cannot be
+    reached raises OperationalError: nothing limited is let through unchecked."""
 
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self._events: dict[str, deque[float]] = defaultdict(deque)
+    def __init__(self, url: str, bucket: str, limit: int, window: int) -> None:
+        self.url, self.bucket, self.limit, self.window = url, bucket, limit, window
 
     def allow(self, key: str) -> bool:
         """Count an event for `key`, unless the limit is already reached."""
-        if self.blocked(key):
-            return False
-        self.record(key)
-        return True
+        return rate_limits.take(self.url, self.bucket, key, self.limit, self.window, time.time())
 
     def blocked(self, key: str) -> bool:
         """The limit is reached for `key` (nothing is counted)."""
-        now = time.monotonic()
-        events = self._events[key]
-        while events and now - events[0] > self.window:
-            events.popleft()
-        return len(events) >= self.limit
+        return rate_limits.reached(self.url, self.bucket, key, self.limit, self.window, time.time())
 
     def record(self, key: str) -> None:
-        self._events[key].append(time.monotonic())
+        rate_limits.add(self.url, self.bucket, key, self.window, time.time())
 
 
 def local_path(target: str, fallback: str = "/") -> str:

@@ -1,0 +1,98 @@
+"""`alliance`: the production image's entrypoint, one process per container.
+
+`alliance migrate` brings the registry to the current schema (the job the others wait for),
+`alliance worker` runs the workflows and activities, `alliance web` serves the web console.
+Web and worker never migrate; both reach Temporal themselves and retry until it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from admin.cli import migrate_command
+from admin.terminal import OperatorCommands, run_and_exit
+from domain.settings import Settings, get_settings
+from observability.logs import configure_logging
+
+log = logging.getLogger("web")
+
+app = typer.Typer(
+    help="鞍山市产业技术创新战略联盟 — 服务进程 (the image's processes: worker, web, migrate)",
+    no_args_is_help=True,
+    add_completion=False,
+    cls=OperatorCommands,
+)
+app.command("migrate")(migrate_command)
+
+
+@app.command("worker")
+def worker() -> None:
+    """运行工作进程 (the Temporal worker); SIGTERM lets running activities finish."""
+    from worker import main as run_worker
+
+    settings = get_settings()
+    configure_logging(settings)
+    asyncio.run(run_worker(settings))
+
+
+@app.command("web")
+def web() -> None:
+    """运行网页控制台 (the web console) on ALLIANCE_WEB_HOST:ALLIANCE_WEB_PORT."""
+    settings = get_settings()
+    configure_logging(settings)
+    asyncio.run(serve_web(settings))
+
+
+async def serve_web(settings: Settings) -> None:
+    """Serve at once, so `/healthz` answers and `/readyz` says what is missing, while the
+    Temporal client is connected in the background with backoff. A page needing Temporal
+    before then tries to connect itself and says when it cannot."""
+    from web.app import create_app
+
+    console = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            console,
+            host=settings.web_host,
+            port=settings.web_port,
+            server_header=False,
+            log_config=None,  # uvicorn's lines go through configure_logging's handler
+        )
+    )
+    stop = asyncio.Event()
+    serving = asyncio.create_task(server.serve())
+    connecting = asyncio.create_task(_connect_temporal(console, settings, stop))
+    await asyncio.wait({serving, connecting}, return_when=asyncio.FIRST_COMPLETED)
+    if connecting.done() and connecting.exception() is not None:
+        # a setting no retry mends (a certificate file that cannot be read): stop and say so
+        server.should_exit = True
+        await serving
+        connecting.result()
+    await serving
+    stop.set()
+    await connecting
+
+
+async def _connect_temporal(console: FastAPI, settings: Settings, stop: asyncio.Event) -> None:
+    from worker import connect_with_retry
+
+    client = await connect_with_retry(settings, stop)
+    if client is None:
+        return
+    if console.state.client is None:  # a request may have connected first
+        console.state.client = client
+    log.info("connected to Temporal at %s", settings.temporal_address)
+
+
+def main() -> None:
+    """The console script: see `run_and_exit` for why it leaves without teardown."""
+    run_and_exit(app)
+
+
+if __name__ == "__main__":
+    main()
