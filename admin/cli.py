@@ -444,9 +444,12 @@ def migrate_command() -> None:
     loaded); several started together run one at a time."""
     from registry.migrate import migrate
 
+    from sqlalchemy.engine import make_url
+
     url = get_settings().registry_url()
     done = migrate(url)
-    console.print(f"registry schema is current: {url}")
+    shown = make_url(url).render_as_string(hide_password=True)  # the log may be shared
+    console.print(f"registry schema is current: {shown}")
     if done.seeded_years:
         console.print(
             f"节假日已载入 (holiday calendar seeded) {done.seeded_years[0]}–{done.seeded_years[-1]}"
