@@ -88,10 +88,14 @@ def run_and_exit(command: Callable[[], Any]) -> None:
             print(exit_.code, file=sys.stderr)
             status = 1
     except BaseException as error:
+        from client.connection import TemporalConnectionSettingsInvalid
+        from client.payload_codec import PayloadKeysInvalid
         from registry.schema_state import MIGRATE_FIRST, schema_missing
 
         if schema_missing(error):
             print(MIGRATE_FIRST, file=sys.stderr)
+        elif isinstance(error, TemporalConnectionSettingsInvalid | PayloadKeysInvalid):
+            print(error, file=sys.stderr)  # names the setting to change; no trace needed
         else:
             traceback.print_exc()
         status = 1

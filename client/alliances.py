@@ -214,7 +214,9 @@ async def pending_attempt(client: Client, alliance_code: str) -> tuple[int, str]
         return None
     for activity in described.pending_activities:
         if activity.HasField("last_failure"):
-            return activity.attempt, activity.last_failure.message
+            # with payload keys the message travels encrypted, like the payloads
+            failure = await client.data_converter.decode_failure(activity.last_failure)
+            return activity.attempt, str(failure)
     return None
 
 

@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from client.unreachable import unreachable_line
 from domain.settings import Settings, get_settings
+from observability.request_log import RequestLog
 from registry.schema_state import MIGRATE_FIRST, schema_missing
 from registry.staff_sessions import SESSION_MAX_AGE
 from web import (
@@ -22,6 +23,8 @@ from web import (
     routes_codec,
     routes_health,
     routes_meeting,
+    routes_metrics,
+    routes_portal,
     routes_print,
     routes_public,
     routes_registry,
@@ -40,11 +43,14 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app = FastAPI(title="鞍山市产业技术创新战略联盟管理系统", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.client = client
-    app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, 60)
+    registry = settings.registry_url()  # the limits are counted there, shared by every process
+    app.state.login_limiter = RateLimiter(registry, "login", settings.login_attempts_per_minute, 60)
     app.state.login_address_limiter = RateLimiter(
-        settings.login_failures_per_address_per_minute, 60
+        registry, "login_failure", settings.login_failures_per_address_per_minute, 60
     )
-    app.state.objection_limiter = RateLimiter(settings.objections_per_hour, 3600)
+    app.state.objection_limiter = RateLimiter(
+        registry, "objection", settings.objections_per_hour, 3600
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(settings),
@@ -54,8 +60,10 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         max_age=int(SESSION_MAX_AGE.total_seconds()),
     )
     app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
+    app.add_middleware(RequestLog)  # outermost: its request id is on every line logged
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes_health.router)
+    app.include_router(routes_metrics.router)
     app.include_router(routes_auth.router)
     app.include_router(routes_public.router)
     app.include_router(routes_registry.router)
@@ -65,6 +73,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(routes_users.router)
     app.include_router(routes_print.router)
     app.include_router(routes_codec.router)
+    app.include_router(routes_portal.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _: LoginRequired):
