@@ -24,16 +24,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 from temporalio import activity
 
-from domain.notices import Delivery, DeliveryStatus, Notice
+from domain.notices import Delivery, DeliveryStatus, Notice, Purpose
 from domain.procedure import Role
 from domain.settings import Settings
-from notifications.render import SHANGHAI, render
+from notifications.render import SHANGHAI, Activation, render
 from registry.database import session_scope
+from registry.portal_accounts import issue_activation_links
 from registry.tables import Document
 from registry.tables import EmailMessage as EmailRecord
 
 KEY_HEADER = "X-Alliance-Notice-Key"
 ACCEPTED = "accepted"  # heartbeat detail: the relay took the message in this attempt
+# Notices that open the alliance portal to their contact addresses: the application's
+# receipt, and the term's first notice (an article-13 import has no receipt).
+ACTIVATING = frozenset({Purpose.APPLICATION_RECEIVED, Purpose.TERM_STARTED})
 
 
 def message_id_for(key: str, mail_domain: str) -> str:
@@ -192,11 +196,14 @@ class EmailActivities:
         if not recipients:
             roles = ", ".join(role.value for role in notice.to_roles) or "none"
             raise _Unsendable(f"no recipient address (roles: {roles})")
+        activations = await asyncio.to_thread(self._activations, notice, recipients)
         try:
             rendered = render(
                 notice.purpose,
                 notice.locale or self._settings.mail_locale,
                 {"alliance_code": notice.alliance_code, **notice.context},
+                public_base_url=self._settings.public_base_url,
+                activations=activations,
             )
         except TemplateError as exc:
             raise _Unsendable(f"template {notice.purpose.value} failed: {exc}") from exc
@@ -219,6 +226,22 @@ class EmailActivities:
         return message
 
     # ---- registry (synchronous; run in a thread) ----
+
+    def _activations(self, notice: Notice, recipients: list[str]) -> list[Activation]:
+        """Portal activation links for the alliance's addresses this message goes to, made
+        as it is rendered: a retry replaces the address's unused link, so one stays live."""
+        if notice.purpose not in ACTIVATING:
+            return []
+        addresses = [a for a in notice.to_emails if a in recipients]
+        issued = issue_activation_links(
+            self._url,
+            notice.alliance_code,
+            addresses,
+            notice.key,
+            self._settings.portal_activation_days,
+            datetime.now(UTC),  # the person clicks in real time, whatever the workflow's clock
+        )
+        return [Activation(link.email, link.token, link.expires_at) for link in issued]
 
     def _row(self, key: str) -> EmailRecord | None:
         with session_scope(self._url) as session:

@@ -147,6 +147,9 @@ class Settings(BaseSettings):
     objection_letter_max_mb: int = Field(
         10, ge=1, description="largest signed objection letter (PDF, JPEG, PNG) accepted"
     )
+    portal_activation_days: int = Field(
+        7, ge=1, description="an alliance portal activation link works this many days"
+    )
     upload_max_mb: int = Field(20, ge=1, description="largest article-10 material accepted")
     priority_sectors: list[Name] = Field(
         list(ARTICLE_5_SECTORS),

@@ -9,10 +9,11 @@ the bureau's footer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from jinja2 import (
@@ -28,7 +29,7 @@ from domain.districts import DISTRICT_ZH, District
 from domain.labels import ASSESSMENT_EN, DISTRICT_EN, GRADE_EN, ROLE_EN, STAGE_EN
 from domain.notices import Purpose
 from domain.procedure import ROLE_ZH, STAGE_ZH
-from domain.settings import PROJECT_ROOT
+from domain.settings import PROJECT_ROOT, Settings
 from domain.term import ASSESSMENT_ZH, GRADE_ZH
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -37,6 +38,7 @@ DEFAULT_LOCALE = "zh-CN"
 BUREAU_ZH = "鞍山市科学技术局"
 BUREAU_EN = "Anshan Municipal Science and Technology Bureau"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULT_BASE_URL = Settings.model_fields["public_base_url"].default
 
 _MONTHS_EN = (
     "January",
@@ -177,11 +179,97 @@ def _block(template: Template, block: str, context: Mapping[str, Any]) -> str:
     return "".join(template.blocks[block](template.new_context(dict(context))))
 
 
-def render(purpose: Purpose | str, locale: str | None, context: Mapping[str, Any]) -> RenderedEmail:
-    """Subject, plain text and HTML of one notice; unknown locales fall back to zh-CN."""
+# What the alliance is asked to do, and the portal page where it does it.
+_REPORT_PAGE = frozenset(
+    {
+        Purpose.REPORT_REMINDER,
+        Purpose.REPORT_OVERDUE,
+        Purpose.REPORT_FINAL_REMINDER,
+        Purpose.REPORT_RETURNED,
+        Purpose.REPORT_RESUBMISSION_OVERDUE,
+    }
+)
+_ASSESSMENT_PAGE = frozenset(
+    {Purpose.ASSESSMENT_OPENED, Purpose.ASSESSMENT_REMINDER, Purpose.ASSESSMENT_OVERDUE}
+)
+_RECTIFICATION_PAGE = frozenset(
+    {
+        Purpose.RECTIFICATION_NOTICE,
+        Purpose.RECTIFICATION_REMINDER,
+        Purpose.RECTIFICATION_OVERDUE,
+        Purpose.RECTIFICATION_RESULT,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A portal activation link for one contact address, as the email shows it."""
+
+    email: str
+    token: str
+    expires_at: datetime
+
+
+def email_links(
+    purpose: Purpose | str,
+    context: Mapping[str, Any],
+    public_base_url: str,
+    activations: Sequence[Activation] = (),
+) -> dict[str, Any]:
+    """The links a notice's email carries, all from the public base URL: `portal_url`
+    (the alliance's portal home), `action_url` (the portal page of what the email asks the
+    alliance to do, or None), `console_url` (the alliance's page in the staff console),
+    `public_notice_url` (公示) and `activation_links` (address, link, expiry)."""
+    base = public_base_url.rstrip("/")
+    code = quote(str(context.get("alliance_code", "")), safe="")
+    portal = f"{base}/portal/a/{code}"
+    purpose = Purpose(purpose)
+    action_url = None
+    if purpose in _REPORT_PAGE:
+        action_url = f"{portal}/reports/{context['year']}" if "year" in context else portal
+    elif purpose in _ASSESSMENT_PAGE:
+        kind = context.get("assessment")  # notices queued before it was sent lack it
+        action_url = f"{portal}/assessments/{quote(str(kind), safe='')}" if kind else portal
+    elif purpose in _RECTIFICATION_PAGE:
+        action_url = f"{portal}/rectification"
+    elif purpose == Purpose.RETURNED_FOR_CORRECTION:
+        action_url = f"{portal}/application"
+    return {
+        "portal_url": portal,
+        "action_url": action_url,
+        "console_url": f"{base}/alliances/{code}",
+        "public_notice_url": f"{base}/notices/{code}",
+        "activation_links": [
+            (a.email, f"{base}/portal/activate?{urlencode({'token': a.token})}", a.expires_at)
+            for a in activations
+        ],
+    }
+
+
+def render(
+    purpose: Purpose | str,
+    locale: str | None,
+    context: Mapping[str, Any],
+    *,
+    public_base_url: str = DEFAULT_BASE_URL,
+    activations: Sequence[Activation] = (),
+) -> RenderedEmail:
+    """Subject, plain text and HTML of one notice; unknown locales fall back to zh-CN.
+    Its links start with `public_base_url`."""
+    links = email_links(purpose, context, public_base_url, activations)
+    return _render(f"{Purpose(purpose).value}", locale, {**context, **links})
+
+
+def render_portal_mail(name: str, locale: str | None, context: Mapping[str, Any]) -> RenderedEmail:
+    """A portal email that is no alliance notice (`portal_sign_in`, `portal_invitation`)."""
+    return _render(name, locale, context)
+
+
+def _render(template: str, locale: str | None, context: Mapping[str, Any]) -> RenderedEmail:
     locale = normalise_locale(locale)
     values = {**context, "locale": locale}
-    name = f"email/{locale}/{Purpose(purpose).value}"
+    name = f"email/{locale}/{template}"
     text_template = _env.get_template(f"{name}.txt")
     html_template = _env.get_template(f"{name}.html")
 

@@ -334,3 +334,68 @@ class RateLimitWindow(SQLModel, table=True):
         description="Unix time in seconds, a multiple of the window's length",
     )
     hits: int
+
+
+class PortalUser(SQLModel, table=True):
+    """A person of an alliance's secretariat in the alliance portal (never a console
+    account). The password is set on activation, stored as an argon2 hash only."""
+
+    __tablename__ = "portal_user"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=254, description="lower case; signs in by it")
+    name: str = Field(default="", description="signs the portal audit log")
+    password_hash: str = Field(default="", description="empty until the account is activated")
+    created_at: datetime
+    activated_at: datetime | None = None
+
+
+class PortalMembership(SQLModel, table=True):
+    """Which alliances a portal user serves, and as what; removing the row ends access."""
+
+    __tablename__ = "portal_membership"
+    __table_args__ = (UniqueConstraint("user_id", "alliance_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(index=True, foreign_key="portal_user.id")
+    alliance_code: str = Field(index=True, max_length=64)
+    role: str = Field(description="administrator | member")
+    added_by: str = Field(description="the administrator's name, or system for the contact")
+    added_at: datetime
+
+
+class PortalToken(SQLModel, table=True):
+    """A single-use link sent by email: activation (sets a password, joins an alliance) or
+    sign-in. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "portal_token"
+    id: str = Field(primary_key=True, max_length=64, description="SHA-256 of the link's token")
+    purpose: str = Field(max_length=16, description="activation | sign_in")
+    email: str = Field(index=True, max_length=254)
+    alliance_code: str | None = Field(default=None, index=True, max_length=64)
+    role: str | None = Field(default=None, description="activation: the role it grants")
+    notice_key: str = Field(default="", description="the notice that carried it, if any")
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class PortalSession(SQLModel, table=True):
+    """A signed-in portal session; kept apart from staff_session so neither opens the other."""
+
+    __tablename__ = "portal_session"
+    id: str = Field(primary_key=True, max_length=64, description="SHA-256 of the cookie's token")
+    user_id: int = Field(index=True, foreign_key="portal_user.id")
+    created_at: datetime
+    last_seen_at: datetime
+
+
+class PortalAudit(SQLModel, table=True):
+    """Append-only: what a portal user did, for which alliance, when."""
+
+    __tablename__ = "portal_audit"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    user_name: str = Field(description="the person's name as they gave it")
+    email: str
+    alliance_code: str | None = Field(default=None, index=True, max_length=64)
+    action: str = Field(description="account.activated | signed_in | user.added | …")
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON))
