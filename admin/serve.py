@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from admin.cli import migrate_command
 from admin.terminal import OperatorCommands, run_and_exit
 from domain.settings import Settings, get_settings
-from observability.logs import configure_logging
+from observability import Telemetry, start_telemetry
 
 log = logging.getLogger("web")
 
@@ -35,26 +35,28 @@ def worker() -> None:
     """运行工作进程 (the Temporal worker); SIGTERM lets running activities finish."""
     from worker import main as run_worker
 
-    settings = get_settings()
-    configure_logging(settings)
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(get_settings()))  # it starts its own logs, metrics and traces
 
 
 @app.command("web")
 def web() -> None:
     """运行网页控制台 (the web console) on ALLIANCE_WEB_HOST:ALLIANCE_WEB_PORT."""
     settings = get_settings()
-    configure_logging(settings)
-    asyncio.run(serve_web(settings))
+    telemetry = start_telemetry(settings, "web")  # logs, and traces when an endpoint is set
+    try:
+        asyncio.run(serve_web(settings, telemetry))
+    finally:
+        telemetry.close()  # sends the spans still queued
 
 
-async def serve_web(settings: Settings) -> None:
+async def serve_web(settings: Settings, telemetry: Telemetry) -> None:
     """Serve at once, so `/healthz` answers and `/readyz` says what is missing, while the
     Temporal client is connected in the background with backoff. A page needing Temporal
     before then tries to connect itself and says when it cannot."""
     from web.app import create_app
 
     console = create_app(settings)
+    console.state.telemetry = telemetry  # a page connecting before the background task does
     server = uvicorn.Server(
         uvicorn.Config(
             console,
@@ -62,11 +64,12 @@ async def serve_web(settings: Settings) -> None:
             port=settings.web_port,
             server_header=False,
             log_config=None,  # uvicorn's lines go through configure_logging's handler
+            access_log=False,  # the request log middleware writes one line per request
         )
     )
     stop = asyncio.Event()
     serving = asyncio.create_task(server.serve())
-    connecting = asyncio.create_task(_connect_temporal(console, settings, stop))
+    connecting = asyncio.create_task(_connect_temporal(console, settings, stop, telemetry))
     await asyncio.wait({serving, connecting}, return_when=asyncio.FIRST_COMPLETED)
     if connecting.done() and connecting.exception() is not None:
         # a setting no retry mends (a certificate file that cannot be read): stop and say so
@@ -78,10 +81,12 @@ async def serve_web(settings: Settings) -> None:
     await connecting
 
 
-async def _connect_temporal(console: FastAPI, settings: Settings, stop: asyncio.Event) -> None:
+async def _connect_temporal(
+    console: FastAPI, settings: Settings, stop: asyncio.Event, telemetry: Telemetry
+) -> None:
     from worker import connect_with_retry
 
-    client = await connect_with_retry(settings, stop)
+    client = await connect_with_retry(settings, stop, telemetry)
     if client is None:
         return
     if console.state.client is None:  # a request may have connected first

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         [], description="Temporal UI origins allowed to call the codec endpoint"
     )
 
-    # worker tuning (0: the SDK's default) and health
+    # worker tuning (0: the SDK's default, except the cache: 0 turns it off) and health
     worker_max_concurrent_workflow_tasks: int = Field(0, ge=0)
     worker_max_concurrent_activities: int = Field(0, ge=0)
     worker_max_cached_workflows: int = Field(1000, ge=0)

@@ -125,7 +125,13 @@ def settings_of(request: Request) -> Settings:
 
 async def client_of(request: Request) -> Client:
     if request.app.state.client is None:
-        request.app.state.client = await connect(settings_of(request))
+        telemetry = getattr(request.app.state, "telemetry", None)  # set by `alliance web`
+        traced = (
+            {"runtime": telemetry.runtime, "interceptors": telemetry.interceptors}
+            if telemetry
+            else {}
+        )
+        request.app.state.client = await connect(settings_of(request), **traced)
     return request.app.state.client
 
 

@@ -183,10 +183,14 @@ async def deployment(tmp_path) -> AsyncIterator[Deployment]:
             processes.stop_all()
 
 
+# four Python processes and the dev server starting together on two busy cores
+STARTUP_SECONDS = 90
+
+
 async def both_polling(system: Deployment, workers: list[subprocess.Popen]) -> None:
     """Until each worker polls the task queue for workflow and activity tasks."""
     wanted = {f"{worker.pid}@" for worker in workers}
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         polling = []
         for kind in (
@@ -208,7 +212,7 @@ async def both_polling(system: Deployment, workers: list[subprocess.Popen]) -> N
 
 
 async def both_serving(system: Deployment) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     async with httpx.AsyncClient() as probe:
         for base in system.web:
             while True:
@@ -222,7 +226,7 @@ async def both_serving(system: Deployment) -> None:
 async def sent_rows(system: Deployment, code: str) -> list[EmailMessage]:
     """The alliance's email rows once every expected notice is marked sent and as many
     messages have arrived."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         with session_scope(system.registry_url) as db:
             rows = list(db.exec(select(EmailMessage).where(EmailMessage.alliance_code == code)))
