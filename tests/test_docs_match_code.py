@@ -63,3 +63,16 @@ def test_readme_lists_the_provincial_csv_columns_the_import_reads():
     assert tuple(optional.split(",")) == OPTIONAL_COLUMNS
     sample = (PROJECT_ROOT / "samples" / "provincial-alliances.csv").read_text(encoding="utf-8")
     assert sample.splitlines()[0].split(",") == [*COLUMNS, *OPTIONAL_COLUMNS]
+
+
+def test_the_operations_guide_names_only_settings_and_commands_that_exist():
+    from typer.main import get_command
+
+    from admin.cli import app
+
+    guide = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"ALLIANCE_[A-Z_]+[A-Z]", guide))
+    assert named - _setting_names() == set()
+    commands = set(get_command(app).commands)  # type: ignore[attr-defined]
+    used = set(re.findall(r"(?<!--entrypoint )alliance-admin ([a-z][a-z-]+)", guide))
+    assert used - commands == set()
