@@ -442,9 +442,9 @@ def reissue_certificate_command(
 def migrate_command() -> None:
     """建库与升级 (schema to the newest revision, then the holiday calendar when none is
     loaded); several started together run one at a time."""
-    from registry.migrate import migrate
-
     from sqlalchemy.engine import make_url
+
+    from registry.migrate import migrate
 
     url = get_settings().registry_url()
     done = migrate(url)

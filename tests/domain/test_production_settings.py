@@ -1,6 +1,6 @@
 """ALLIANCE_ENV=production refuses to start on the local defaults (no session secret,
-insecure cookies, the capture SMTP server, a localhost public address, a SQLite file, no payload keys),
-naming every setting to change; development starts as before."""
+insecure cookies, the capture SMTP server, a localhost public address, a SQLite file, no
+payload keys), naming every setting to change; development starts as before."""
 
 from __future__ import annotations
 
