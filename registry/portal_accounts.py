@@ -65,6 +65,10 @@ class PortalAction(StrEnum):
     SIGNED_OUT = "signed_out"
     USER_ADDED = "user.added"
     USER_REMOVED = "user.removed"
+    REGISTERED = "account.registered"  # an address asked for an account to apply online
+    DRAFT_SAVED = "application.draft_saved"
+    APPLICATION_SUBMITTED = "application.submitted"
+    APPLICATION_RESUBMITTED = "application.resubmitted"
 
 
 PORTAL_ACTION_WORDS = {
@@ -75,6 +79,13 @@ PORTAL_ACTION_WORDS = {
     PortalAction.SIGNED_OUT: ("退出", "signed out"),
     PortalAction.USER_ADDED: ("添加用户", "user added"),
     PortalAction.USER_REMOVED: ("移除用户", "user removed"),
+    PortalAction.REGISTERED: ("注册账号以网上申请", "registered to apply online"),
+    PortalAction.DRAFT_SAVED: ("保存申请草稿", "application draft saved"),
+    PortalAction.APPLICATION_SUBMITTED: ("网上提交认定申请", "application submitted online"),
+    PortalAction.APPLICATION_RESUBMITTED: (
+        "补正后重新提交申请",
+        "corrected application resubmitted",
+    ),
 }
 
 
@@ -197,6 +208,32 @@ def links_for_address(url: str, email: str, days: int, now: datetime) -> list[Is
         ]
 
 
+def register_applicant(url: str, email: str, days: int, now: datetime) -> IssuedLink | None:
+    """A person who wants to apply online: an activation link for an account serving no
+    alliance yet (the application, once submitted, makes them its administrator), or a
+    sign-in link when the address already has an active account. None for no address."""
+    email = normal_email(email)
+    if not is_valid_email(email):
+        return None
+    with session_scope(url) as db:
+        user = _user_by_email(db, email)
+        if user and user.activated_at:
+            return _new_link(db, LinkPurpose.SIGN_IN, email, now, SIGN_IN_LINK_LIFETIME)
+        if user is None:
+            user = PortalUser(email=email, created_at=now)
+            db.add(user)
+        db.exec(
+            delete(PortalToken).where(
+                col(PortalToken.purpose) == LinkPurpose.ACTIVATION.value,
+                col(PortalToken.email) == email,
+                col(PortalToken.alliance_code).is_(None),
+                col(PortalToken.used_at).is_(None),
+            )
+        )
+        _log(db, user, None, PortalAction.REGISTERED, now)
+        return _new_link(db, LinkPurpose.ACTIVATION, email, now, timedelta(days=days))
+
+
 def _new_link(
     db: Session,
     purpose: LinkPurpose,
@@ -279,10 +316,9 @@ def activate(
 ) -> tuple[PortalUser, str]:
     """Use an activation link: a new account gets its name and password; an active one
     (a person serving several alliances) is given the alliance. Returns the user and the
-    alliance's code."""
+    alliance's code ("" for the account of a person registered to apply online)."""
     with session_scope(url) as db:
         link = _use_link(db, token, LinkPurpose.ACTIVATION, now)
-        assert link.alliance_code is not None
         user = _user_by_email(db, link.email)
         if user is None:
             user = PortalUser(email=link.email, created_at=now)
@@ -295,19 +331,20 @@ def activate(
         db.add(user)
         db.flush()
         assert user.id is not None
-        if _membership(db, user.id, link.alliance_code) is None:
+        code = link.alliance_code
+        if code is not None and _membership(db, user.id, code) is None:
             db.add(
                 PortalMembership(
                     user_id=user.id,
-                    alliance_code=link.alliance_code,
+                    alliance_code=code,
                     role=link.role or PortalRole.MEMBER.value,
                     added_by=SYSTEM,
                     added_at=now,
                 )
             )
         action = PortalAction.JOINED if joined else PortalAction.ACTIVATED
-        _log(db, user, link.alliance_code, action, now, role=link.role)
-        return user, link.alliance_code
+        _log(db, user, code, action, now, role=link.role)
+        return user, code or ""
 
 
 def authenticate(url: str, email: str, password: str) -> PortalUser | None:
@@ -474,6 +511,39 @@ def remove_user(url: str, alliance_code: str, user_id: int, *, by: PortalUser, n
             )
         )
         _log(db, by, alliance_code, PortalAction.USER_REMOVED, now, email=user.email)
+
+
+def administer_applied(
+    url: str, user: PortalUser, alliance_code: str, now: datetime, **detail: Any
+) -> None:
+    """The person who submitted the alliance's application online becomes its
+    administrator (kept as it is when they already serve it); the submission is audited."""
+    assert user.id is not None
+    with session_scope(url) as db:
+        if _membership(db, user.id, alliance_code) is None:
+            db.add(
+                PortalMembership(
+                    user_id=user.id,
+                    alliance_code=alliance_code,
+                    role=PortalRole.ADMINISTRATOR.value,
+                    added_by=user.name,
+                    added_at=now,
+                )
+            )
+        _log(db, user, alliance_code, PortalAction.APPLICATION_SUBMITTED, now, **detail)
+
+
+def record(
+    url: str,
+    user: PortalUser,
+    alliance_code: str | None,
+    action: PortalAction,
+    now: datetime,
+    **detail: Any,
+) -> None:
+    """Audit one act of a portal user done elsewhere (a draft saved, a resubmission)."""
+    with session_scope(url) as db:
+        _log(db, user, alliance_code, action, now, **detail)
 
 
 def audit_of(url: str, alliance_code: str, limit: int = 50) -> list[PortalAudit]:

@@ -399,3 +399,53 @@ class PortalAudit(SQLModel, table=True):
     alliance_code: str | None = Field(default=None, index=True, max_length=64)
     action: str = Field(description="account.activated | signed_in | user.added | …")
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class PortalChangeRequest(SQLModel, table=True):
+    """成员和联系人变更申请: the whole new list of members and contacts an alliance proposes
+    in the portal, checked against article 8 when proposed; bureau staff apply or decline it."""
+
+    __tablename__ = "portal_change_request"
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, max_length=64)
+    request_id: str = Field(unique=True, max_length=64, description="the portal form's")
+    status: str = Field(default="pending", description="pending | applied | declined")
+    members: list = Field(default_factory=list, sa_column=Column(JSON))
+    contacts: list = Field(default_factory=list, sa_column=Column(JSON))
+    note: str = ""
+    requested_by: str = Field(description="the portal user's name")
+    requested_by_email: str
+    requested_at: datetime
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    reason: str = Field(default="", description="why staff declined it")
+
+
+class PortalAttachment(SQLModel, table=True):
+    """A file an alliance attached in the portal to what it handed in; the bytes are in
+    uploaded_file, by SHA-256."""
+
+    __tablename__ = "portal_attachment"
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_code: str = Field(index=True, max_length=64)
+    subject: str = Field(description="report:2027 | assessment:midterm | rectification")
+    request_id: str = Field(max_length=64, description="the workflow update that carried it")
+    sha256: str = Field(max_length=64)
+    filename: str
+    submitted_by: str
+    submitted_at: datetime
+
+
+class PortalDraft(SQLModel, table=True):
+    """An application a portal user is filling in online: a new one (subject `new`) or the
+    correction of a returned one (subject: the alliance's code). Saved with every press of
+    the form; its files are held in draft_upload under the draft's id for as long as the
+    draft lives, and both go when the application is submitted."""
+
+    __tablename__ = "portal_draft"
+    __table_args__ = (UniqueConstraint("user_id", "subject"),)
+    id: str = Field(primary_key=True, max_length=64, description="draft_upload's draft id")
+    user_id: int = Field(index=True, foreign_key="portal_user.id")
+    subject: str = Field(max_length=64, description="new | the alliance code being corrected")
+    form: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    saved_at: datetime

@@ -3,7 +3,7 @@ accepted yet, stored by content once it is submitted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -11,9 +11,10 @@ from sqlmodel import Session, col, delete, select
 
 from domain.material_files import MaterialUpload
 from registry.database import session_scope
-from registry.tables import DraftUpload, UploadedFile
+from registry.tables import DraftUpload, PortalDraft, UploadedFile
 
-# A draft not stored again for this long is abandoned: dropped when any draft is stored.
+# A console draft not stored again for this long is abandoned: dropped when any draft is
+# stored. A portal user's saved draft (portal_draft) keeps its files until it is submitted.
 DRAFT_KEPT = timedelta(days=1)
 
 
@@ -57,7 +58,12 @@ def _hold(
 ) -> dict[str, MaterialUpload]:
     now = datetime.now(UTC)
     with session_scope(url) as session:
-        session.exec(delete(DraftUpload).where(col(DraftUpload.held_at) < now - DRAFT_KEPT))
+        session.exec(
+            delete(DraftUpload).where(
+                col(DraftUpload.held_at) < now - DRAFT_KEPT,
+                col(DraftUpload.draft_id).not_in(select(PortalDraft.id)),
+            )
+        )
         rows = {row.form_field: row for row in _rows(session, draft_id, held_by)}
         for upload in uploads:
             if upload.field in rows:
@@ -80,6 +86,18 @@ def _hold(
             field: MaterialUpload(field, row.filename, row.content_type, row.content)
             for field, row in rows.items()
         }
+
+
+def stored_files(url: str, fields: Mapping[str, str]) -> list[MaterialUpload]:
+    """The stored files named by SHA-256 in `fields`, as uploads of the form field each
+    belongs to (a file never stored, such as a material filed on paper, is left out)."""
+    with session_scope(url) as session:
+        stored = [session.get(UploadedFile, sha) for sha in fields]
+    return [
+        MaterialUpload(fields[f.sha256], f.filename, f.content_type, f.content)
+        for f in stored
+        if f is not None
+    ]
 
 
 def drop_draft(url: str, draft_id: str, held_by: str) -> None:

@@ -25,6 +25,8 @@ from web import (
     routes_meeting,
     routes_metrics,
     routes_portal,
+    routes_portal_application,
+    routes_portal_term,
     routes_print,
     routes_public,
     routes_registry,
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(routes_print.router)
     app.include_router(routes_codec.router)
     app.include_router(routes_portal.router)
+    app.include_router(routes_portal_application.router)
+    app.include_router(routes_portal_term.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _: LoginRequired):

@@ -13,7 +13,14 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from domain.application import ARTICLE_5_SECTORS, Application, Material, MaterialKind
+from domain.application import (
+    ARTICLE_5_SECTORS,
+    MEMBER_KIND_ZH,
+    Application,
+    Material,
+    MaterialKind,
+)
+from domain.districts import DISTRICT_ZH
 from domain.eligibility import ApplicationInvalid, parse_application
 from domain.material_files import MaterialUpload, upload_problems
 
@@ -42,6 +49,15 @@ def row_numbers(form: Mapping[str, str], kind: str, held: Iterable[str] = ()) ->
     if kind == "member":
         sent |= {int(m[1]) for name in held if (m := _LICENCE_FIELD.fullmatch(name))}
     return sorted(sent) or list(range(MEMBER_ROWS if kind == "member" else CONTACT_ROWS))
+
+
+def form_choices(sectors: Collection[str]) -> dict:
+    """The form's fixed choices and the configured priority sectors (article 5)."""
+    return {
+        "districts": list(DISTRICT_ZH.items()),
+        "member_kinds": list(MEMBER_KIND_ZH.items()),
+        "sectors": sectors,
+    }
 
 
 def application_data(

@@ -8,7 +8,7 @@ Temporal answers, and otherwise left to the notice the alliance received.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import col, select
 from temporalio.client import Client
@@ -16,20 +16,32 @@ from temporalio.client import Client
 from client.alliances import ProcedureActionFailed, procedure_state, term_state
 from domain.labels import ASSESSMENT_EN, Words, words
 from domain.procedure import Stage
-from domain.term import ASSESSMENT_ZH, AssessmentKind, ReportStatus, TermStatus, report_due
+from domain.shanghai_time import local_date
+from domain.term import (
+    ASSESSMENT_ZH,
+    AssessmentKind,
+    ReportStatus,
+    TermState,
+    TermStatus,
+    assessment_opens,
+    report_due,
+    report_years,
+)
 from registry.database import session_scope
 from registry.tables import Alliance, AnnualReportRow, AssessmentRow, DecisionRow
 
 OPEN_REPORT = (ReportStatus.DUE.value, ReportStatus.RETURNED.value)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Due:
     """One thing the alliance is asked to hand in, and the portal page about it."""
 
     title: Words
     path: str
     due: datetime | None = None
+    days_left: int | None = None  # calendar days, as the term counts (negative: overdue)
+    opens: datetime | None = None  # not asked yet: the day it opens
 
 
 @dataclass
@@ -58,8 +70,54 @@ def alliance_of(url: str, code: str) -> Alliance | None:
         return db.get(Alliance, code)
 
 
-def home(url: str, alliance: Alliance) -> Home:
-    """The alliance's status and what is open, earliest first."""
+def home(url: str, alliance: Alliance, today: date, state: TermState | None = None) -> Home:
+    """The alliance's status and what is open, earliest first, with the calendar days left.
+    During the term the live state says it (the coming report before its reminders, the
+    next assessment before it opens, the rectification's deadline); else the registry."""
+    found = _term_dues(alliance.code, state, today) if state is not None else None
+    if found is None:
+        found = _registry_dues(url, alliance)
+    for due in found:
+        if due.due is not None:
+            due.days_left = (local_date(due.due) - today).days
+    far = datetime.max
+    found.sort(key=lambda d: (d.due or d.opens or far).replace(tzinfo=None))
+    return Home(alliance, words("status", alliance.status), found)
+
+
+def _term_dues(code: str, state: TermState, today: date) -> list[Due]:
+    dues = []
+    for year in report_years(state):
+        record = state.report(year)
+        if record is not None and record.status not in OPEN_REPORT:
+            continue
+        due = report_due(year)
+        if record is not None and record.status == ReportStatus.RETURNED and record.resubmit_by:
+            due = record.resubmit_by
+        dues.append(Due(_report_title(year), _path(code, "reports", year), due))
+        if local_date(due) >= today:
+            break  # the coming report; later years follow in their turn
+    for kind in AssessmentKind:
+        record = state.assessment(kind)
+        path = _path(code, "assessments", kind.value)
+        if record is None:
+            opens = assessment_opens(state, kind)
+            if local_date(opens) >= today:
+                dues.append(Due(_assessment_title(kind.value), path, opens=opens))
+                break  # only the next one to open
+        elif record.materials_submitted_at is None:
+            dues.append(Due(_assessment_title(kind.value), path, record.materials_due))
+    rectification = state.rectification
+    if (
+        state.status == TermStatus.RECTIFICATION
+        and rectification is not None
+        and rectification.report_submitted_at is None
+    ):
+        dues.append(Due(RECTIFICATION_TITLE, _path(code, "rectification"), rectification.due))
+    return dues
+
+
+def _registry_dues(url: str, alliance: Alliance) -> list[Due]:
     code = alliance.code
     dues = []
     with session_scope(url) as db:
@@ -94,9 +152,17 @@ def home(url: str, alliance: Alliance) -> Home:
         dues.append(Due(RECTIFICATION_TITLE, _path(code, "rectification")))
     if alliance.status == Stage.CORRECTION.value:
         dues.append(Due(APPLICATION_TITLE, _path(code, "application")))
-    far = datetime.max
-    dues.sort(key=lambda d: d.due.replace(tzinfo=None) if d.due else far)
-    return Home(alliance, words("status", alliance.status), dues)
+    return dues
+
+
+def report_row(url: str, code: str, year: int) -> AnnualReportRow | None:
+    """The report of `year` as the registry holds it (what was handed in, once it was)."""
+    with session_scope(url) as db:
+        return db.exec(
+            select(AnnualReportRow).where(
+                AnnualReportRow.alliance_code == code, AnnualReportRow.year == year
+            )
+        ).first()
 
 
 def report_task(url: str, alliance: Alliance, year: int) -> Task:

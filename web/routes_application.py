@@ -17,18 +17,24 @@ from starlette.datastructures import UploadFile
 
 from client.actions import StaffAction
 from client.alliances import ProcedureActionFailed, act, alliance_code_of, open_procedure
-from domain.application import MEMBER_KIND_ZH, Application, Material
-from domain.districts import DISTRICT_ZH
+from domain.application import Application, Material
 from domain.eligibility import ApplicationInvalid, Problem
 from domain.material_files import MaterialUpload, upload_problems
 from domain.procedure import MAY_APPLY_FROM, Resubmission, Role
 from registry.database import session_scope
-from registry.tables import Alliance, AllianceCode, StaffUser, UploadedFile
-from registry.uploads import DraftNotYours, drop_draft, hold_for_draft, store_uploads
+from registry.tables import Alliance, AllianceCode, StaffUser
+from registry.uploads import (
+    DraftNotYours,
+    drop_draft,
+    hold_for_draft,
+    store_uploads,
+    stored_files,
+)
 from web import staff_queries
 from web.application_form import (
     attached,
     checked_application,
+    form_choices,
     form_of,
     is_material_field,
     material_fields,
@@ -150,25 +156,13 @@ def _returned(request: Request, user: StaffUser, code: str) -> Application:
     return Application.model_validate(record.application)
 
 
-def _held_materials(url: str, application: Application) -> list[MaterialUpload]:
-    """The files the submitted application lists, as uploads of the form's fields."""
-    fields = material_fields(application)
-    with session_scope(url) as session:
-        stored = [session.get(UploadedFile, sha) for sha in fields]
-    return [
-        MaterialUpload(fields[f.sha256], f.filename, f.content_type, f.content)
-        for f in stored
-        if f is not None
-    ]
-
-
 @router.get("/alliances/{code}/resubmit")
 async def resubmission_form(request: Request, code: str, user: StaffUser = Depends(current_user)):
     """The form filled in with what was submitted, its files held, to be corrected."""
     application = _returned(request, user, code)
     url, draft = settings_of(request).registry_url(), secrets.token_urlsafe(16)
     held = await asyncio.to_thread(
-        hold_for_draft, url, draft, user.username, _held_materials(url, application)
+        hold_for_draft, url, draft, user.username, stored_files(url, material_fields(application))
     )
     return _form_page(request, form_of(application), held, draft, resubmit_of=code)
 
@@ -223,17 +217,6 @@ def registering(request: Request, code: str, user: StaffUser = Depends(current_u
     )
 
 
-FORM_CHOICES = {
-    "districts": list(DISTRICT_ZH.items()),
-    "member_kinds": list(MEMBER_KIND_ZH.items()),
-}
-
-
-def _form_choices(request: Request) -> dict:
-    """The form's fixed choices and the configured priority sectors (article 5)."""
-    return {**FORM_CHOICES, "sectors": settings_of(request).priority_sectors}
-
-
 def _form_page(
     request: Request,
     form: Mapping[str, str],
@@ -255,5 +238,5 @@ def _form_page(
         member_rows=row_numbers(form, "member", held),
         contact_rows=row_numbers(form, "contact"),
         resubmit_of=resubmit_of,
-        **_form_choices(request),
+        **form_choices(settings_of(request).priority_sectors),
     )

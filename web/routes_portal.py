@@ -9,6 +9,7 @@ alliance does not exist (404), by link or by form.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -20,9 +21,9 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
+from client.alliances import ProcedureActionFailed, term_state
 from domain.labels import words
 from domain.settings import PROJECT_ROOT
-from domain.term import AssessmentKind
 from notifications.portal_mail import PortalMailFailed, send_portal_mail
 from registry import portal_accounts as accounts
 from registry.portal_accounts import (
@@ -36,8 +37,10 @@ from registry.portal_accounts import (
 )
 from registry.tables import Alliance, PortalMembership, PortalUser
 from web import portal_queries as queries
-from web.pages import beijing_time, idle_timeout, language, settings_of, workflow_client
+from web.pages import beijing_time, idle_timeout, language, settings_of, today, workflow_client
+from web.portal_term import TERM_ACTION_WORDS
 from web.security import RateLimiter, check_csrf, csrf_token, local_path
+from web.staff_queries import TERM_STATUSES
 
 
 class PortalSignInRequired(Exception):
@@ -74,7 +77,9 @@ PORTAL_TOKEN = "portal_session_token"  # the portal session's key in the signed 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates" / "portal"))
 templates.env.filters["bj"] = beijing_time
 templates.env.globals.update(
-    words=words, role_words=PORTAL_ROLE_WORDS, action_words=PORTAL_ACTION_WORDS
+    words=words,
+    role_words=PORTAL_ROLE_WORDS,
+    action_words={**PORTAL_ACTION_WORDS, **TERM_ACTION_WORDS},
 )
 
 TOO_MANY = ("尝试过于频繁，请一分钟后再试", "Too many attempts; wait a minute.")
@@ -333,7 +338,8 @@ def activate(
             request, token, link.email, link.alliance_code or "", 400, error, name
         )
     _start_session(request, user, by_link=True)
-    return RedirectResponse(f"/portal/a/{quote(code)}", status_code=303)
+    # an account registered to apply online has no alliance yet: on to the application
+    return RedirectResponse(f"/portal/a/{quote(code)}" if code else "/portal/apply", 303)
 
 
 @router.post("/sign-out")
@@ -350,18 +356,24 @@ def sign_out(request: Request, csrf: str = Form("")):
 
 
 @router.get("/a/{code}")
-def alliance_home(request: Request, code: str, user: PortalUser = Depends(portal_user)):
-    alliance, seat = serving(request, code, user)
+async def alliance_home(request: Request, code: str, user: PortalUser = Depends(portal_user)):
+    alliance, seat = await asyncio.to_thread(serving, request, code, user)
     is_admin = seat.role == PortalRole.ADMINISTRATOR.value
     url = _url(request)
+    state = None
+    if alliance.status in TERM_STATUSES:
+        client = await client_or_none(request)
+        with contextlib.suppress(ProcedureActionFailed):
+            state = await term_state(client, code) if client else None
+    home = await asyncio.to_thread(queries.home, url, alliance, await today(request), state)
     return render(
         request,
         "home.html",
-        home=queries.home(url, alliance),
+        home=home,
         seat=seat,
         is_admin=is_admin,
-        seats=accounts.seats(url, code) if is_admin else [],
-        audit=accounts.audit_of(url, code, limit=20) if is_admin else [],
+        seats=await asyncio.to_thread(accounts.seats, url, code) if is_admin else [],
+        audit=await asyncio.to_thread(accounts.audit_of, url, code, 20) if is_admin else [],
         roles=list(PortalRole),
         notice=request.session.pop("portal_notice", None),
     )
@@ -429,54 +441,8 @@ def remove_user(
     return RedirectResponse(f"/portal/a/{quote(code)}#users", status_code=303)
 
 
-@router.get("/a/{code}/reports/{year}")
-def report_page(request: Request, code: str, year: int, user: PortalUser = Depends(portal_user)):
-    alliance, _ = serving(request, code, user)
-    return _task_page(request, queries.report_task(_url(request), alliance, year))
-
-
-@router.get("/a/{code}/assessments/{kind}")
-def assessment_page(
-    request: Request, code: str, kind: str, user: PortalUser = Depends(portal_user)
-):
-    alliance, _ = serving(request, code, user)
-    if kind not in set(AssessmentKind):
-        raise NotYours()
-    task = queries.assessment_task(_url(request), alliance, AssessmentKind(kind))
-    return _task_page(request, task)
-
-
-@router.get("/a/{code}/rectification")
-async def rectification_page(request: Request, code: str, user: PortalUser = Depends(portal_user)):
-    alliance, _ = await asyncio.to_thread(serving, request, code, user)
-    task = await queries.rectification_task(await _client_or_none(request), alliance)
-    return _task_page(request, task)
-
-
-@router.get("/a/{code}/application")
-async def application_page(request: Request, code: str, user: PortalUser = Depends(portal_user)):
-    alliance, _ = await asyncio.to_thread(serving, request, code, user)
-    client = await _client_or_none(request)
-    task = await queries.application_task(_url(request), client, alliance)
-    return _task_page(request, task)
-
-
-async def _client_or_none(request: Request):
+async def client_or_none(request: Request):
     try:
         return await workflow_client(request)
     except Exception:  # the page stands without the live deadline
         return None
-
-
-def _task_page(request: Request, task: queries.Task):
-    settings = settings_of(request)
-    return render(
-        request,
-        "task.html",
-        task=task,
-        contact=(
-            settings.notice_contact_phone,
-            settings.notice_contact_email,
-            settings.notice_contact_address,
-        ),
-    )

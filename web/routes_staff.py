@@ -30,6 +30,7 @@ from web.pages import (
     today,
     workflow_client,
 )
+from web.portal_term import staff_view
 from web.security import check_csrf
 
 router = APIRouter()
@@ -67,7 +68,10 @@ async def _alliance_page(request: Request, user: StaffUser, code: str, status_co
     await staff_queries.add_live_state(partial(workflow_client, request), record)
     record.actions = staff_queries.actions_for(user, record)
     record.may_reissue = staff_queries.may_reissue_certificate(user, record)
-    return render(request, "alliance.html", status_code=status_code, r=record, **extra)
+    portal = await asyncio.to_thread(staff_view, settings_of(request).registry_url(), code)
+    return render(
+        request, "alliance.html", status_code=status_code, r=record, portal=portal, **extra
+    )
 
 
 @router.get("/alliances/{code}")

@@ -357,4 +357,4 @@ async def test_the_report_an_email_links_to_says_what_is_due_and_how_to_hand_it_
         page = await client.get("/portal/a/2026-0001/reports/2026")
     assert page.status_code == 200
     assert "2026-12-31 23:59" in page.text and "第十一条" in page.text
-    assert "网上填报功能即将开通" in page.text and settings.notice_contact_phone in page.text
+    assert 'id="report-form"' in page.text and 'name="next_year_plan"' in page.text
