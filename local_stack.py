@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 import subprocess
+from pathlib import Path
 
 import uvicorn
 
@@ -62,6 +63,50 @@ def dev_server_command(settings: Settings) -> list[str]:
     return command
 
 
+def log_folder(settings: Settings) -> Path:
+    """Where the parts' own logs go, so the terminal shows only what concerns a person."""
+    return settings.data_dir / "logs"
+
+
+def dev_server_log(settings: Settings) -> Path:
+    return log_folder(settings) / "temporal-dev-server.log"
+
+
+def sdk_log(settings: Settings) -> Path:
+    return log_folder(settings) / "sdk.log"
+
+
+def quiet_terminal(settings: Settings) -> None:
+    """The terminal shows the stack's own lines and the workflows' warnings; the Temporal
+    SDK's worker internals (polling, shutdown) go to their log file, Alembic's plugin list
+    nowhere."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    path = sdk_log(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    internals = logging.getLogger("temporalio.worker")
+    internals.addHandler(handler)
+    internals.propagate = False
+
+
+def start_dev_server(settings: Settings) -> subprocess.Popen:
+    """The dev server writing its output (its warnings, and the dial errors it logs while
+    stopping) to its log file rather than the terminal."""
+    path = dev_server_log(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as log_file:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            dev_server_command(settings),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def prepare_registry(settings: Settings) -> None:
     url = settings.registry_url()
     upgrade_schema(url)
@@ -75,7 +120,10 @@ async def wait_for_temporal(settings: Settings, server: subprocess.Popen):
 
     for _ in range(120):
         if server.poll() is not None:
-            raise SystemExit(f"the Temporal dev server exited with code {server.returncode}")
+            raise SystemExit(
+                f"the Temporal dev server exited with code {server.returncode};"
+                f" see {dev_server_log(settings)}"
+            )
         try:
             return await connect(settings)
         except Exception:  # not listening yet
@@ -92,7 +140,7 @@ async def run(settings: Settings) -> None:
     prepare_registry(settings)
     mail = MailCapture(settings.data_dir / "mail", settings.smtp_host, settings.smtp_port)
     mail.start()
-    server = subprocess.Popen(dev_server_command(settings), start_new_session=True)
+    server = start_dev_server(settings)
     try:
         client = await wait_for_temporal(settings, server)
         worker = build_worker(client, settings)
@@ -137,12 +185,14 @@ def print_where_to_look(settings: Settings) -> None:
         f"  Captured mail   {settings.data_dir / 'mail'}"
         f" (SMTP {settings.smtp_host}:{settings.smtp_port})\n"
         f"  Registry        {settings.registry_url()}\n"
+        f"  Logs            {dev_server_log(settings)} (Temporal dev server),"
+        f" {sdk_log(settings).name} (Temporal SDK)\n"
         "  Ctrl-C stops everything; run again to resume.\n",
         flush=True,
     )
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
-    asyncio.run(run(get_settings()))
+    settings = get_settings()
+    quiet_terminal(settings)
+    asyncio.run(run(settings))

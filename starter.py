@@ -11,16 +11,12 @@ import shutil
 import socket
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress
-from temporalio.client import Client
 
-from admin.demo import main as run_demo
-from admin.provincial_import import ImportedTerm, ImportFileInvalid, import_provincial_csv
-from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
-from admin.simulation import SimulationStopped
 from admin.terminal import (
+    EnumValue,
     OperatorCommands,
     console,
     load_application_or_exit,
@@ -28,19 +24,18 @@ from admin.terminal import (
     refuse,
     run_and_exit,
 )
-from client.alliances import (
-    ProcedureActionFailed,
-    alliance_code_of,
-    open_procedure,
-    start_term,
-)
-from client.connection import connect
-from domain.application import Application
-from domain.material_files import MaterialUpload
-from domain.settings import PROJECT_ROOT, Settings, get_settings
-from registry.calendar_store import CalendarFileInvalid
-from registry.uploads import store_uploads
 
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from admin.provincial_import import ImportedTerm
+    from domain.application import Application
+    from domain.material_files import MaterialUpload
+    from domain.settings import Settings
+
+# `--help` imports only typer and rich; each command imports what it runs. The folder of
+# this file is domain.settings.PROJECT_ROOT, named here without importing the settings.
+PROJECT_ROOT = Path(__file__).resolve().parent
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
 app = typer.Typer(
     help="鞍山市产业技术创新战略联盟 — operator start-up commands",
@@ -60,6 +55,10 @@ async def submit(
 
     `files`: the material files the application file named, stored in the registry before
     the procedure opens, so the alliance's page offers them like the console's uploads."""
+    from client.alliances import open_procedure
+    from client.connection import connect
+    from registry.uploads import store_uploads
+
     client = client or await connect(settings)
     store_uploads(settings.registry_url(), files, submitted_by or application.lead_unit)
     handle = await open_procedure(client, settings, application, submitted_by)
@@ -74,6 +73,9 @@ def submit_command(
     submitted_by: str = typer.Option("", "--as", help="who submits; default: the lead unit"),
 ) -> None:
     """提交申请 (9.1): check the application and start its procedure."""
+    from client.alliances import ProcedureActionFailed, alliance_code_of
+    from domain.settings import get_settings
+
     settings = get_settings()
     loaded = read_application_or_exit(path)
     try:
@@ -93,6 +95,9 @@ async def start_terms(
     settings: Settings, terms: list[ImportedTerm], client: Client | None = None
 ) -> list[ImportedTerm]:
     """Start each imported term not yet running; returns those started now."""
+    from client.alliances import ProcedureActionFailed, start_term
+    from client.connection import connect
+
     client = client or await connect(settings)
     started = []
     for term in terms:
@@ -111,6 +116,11 @@ def import_provincial_command(
     ),
 ) -> None:
     """第十三条: register provincial alliances recognised by Liaoning before 2016-08-23."""
+    from rich.progress import Progress
+
+    from admin.provincial_import import ImportFileInvalid, import_provincial_csv
+    from domain.settings import get_settings
+
     settings = get_settings()
     with Progress(console=console) as progress:
         task = progress.add_task("导入 (importing)", total=None)
@@ -159,6 +169,11 @@ def demo_command(
     ),
 ) -> None:
     """演示: take an application to a certificate in seconds on simulated time."""
+    from admin.demo import main as run_demo
+    from admin.simulation import SimulationStopped
+    from domain.settings import get_settings
+    from registry.calendar_store import CalendarFileInvalid
+
     application = load_application_or_exit(path)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -173,8 +188,11 @@ def demo_command(
 
 @app.command("simulate")
 def simulate_command(
-    scenario: list[Scenario] = typer.Option(
-        list(Scenario), help="scenarios to rehearse side by side (default: all)"
+    scenario: list[str] = typer.Option(
+        [],
+        parser=EnumValue("admin.rehearsal", "Scenario"),
+        help="scenarios to rehearse side by side (default: all): on-time, late-report,"
+        " rectified, revoked, final-failed, final-after-recheck, renewed, second-alliance",
     ),
     path: Path = typer.Option(SAMPLE, exists=True, dir_okay=False, help="application file"),
     folder: Path = typer.Option(
@@ -182,15 +200,19 @@ def simulate_command(
     ),
 ) -> None:
     """演练: recognition and five simulated years per scenario, as a dated timeline."""
+    from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
+    from domain.settings import get_settings
+
+    chosen_scenarios = scenario or list(Scenario)
     application = load_application_or_exit(path)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     settings = get_settings().model_copy(
         update={"data_dir": folder, "database_url": "", "smtp_port": free_port()}
     )
-    for number, chosen in enumerate(scenario, start=1):
+    for number, chosen in enumerate(chosen_scenarios, start=1):
         console.print(f"演练{number}: {chosen.value} — {SCENARIO_ZH[chosen]}")
-    asyncio.run(rehearse(application, list(scenario), settings, say=print))
+    asyncio.run(rehearse(application, chosen_scenarios, settings, say=print))
 
 
 def free_port() -> int:

@@ -7,97 +7,33 @@ Temporal update id: repeating a command with the same id acts once.
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-import yaml
-from pydantic import ValidationError
-from rich.table import Table
-from sqlmodel import col, select
 
-from activities.certificate import ReissueRefused, reissue_certificate
 from admin.terminal import (
+    EnumValue,
     OperatorCommands,
+    beijing,
     console,
     read_application_or_exit,
     refusal_lines,
     refuse,
     run_and_exit,
+    table,
 )
-from client.actions import StaffAction
-from client.alliances import (
-    ProcedureActionFailed,
-    act,
-    alliance_code_of,
-    alliances_with_incidents,
-    announce_calendar_loaded,
-    pending_attempt,
-    procedure_state,
-    term_state,
-)
-from client.alliances import (
-    outbox as read_outbox,
-)
-from client.connection import connect
 from domain.districts import District, district_zh
-from domain.effects import INCIDENT_STATUS_ZH, IncidentRetry
-from domain.notices import UNDELIVERED
-from domain.procedure import (
-    FINAL_STAGES,
-    Actor,
-    ApprovalDocument,
-    DistrictReview,
-    ExpertReview,
-    MeetingDecision,
-    ObjectionFiling,
-    ObjectionResolution,
-    PanelMember,
-    Resubmission,
-    ReviewOutcome,
-    Role,
-    Stage,
-    Withdrawal,
-    status_zh,
-)
-from domain.report_statistics import figures_shown
-from domain.settings import get_settings
-from domain.term import (
-    ASSESSMENT_ZH,
-    ENDED,
-    GRADE_ZH,
-    REVOCATION_GROUND_ZH,
-    STAFF_REVOCATION_GROUNDS,
-    AnnualReportReview,
-    AnnualReportSubmission,
-    AssessmentKind,
-    AssessmentMaterials,
-    AssessmentResult,
-    Grade,
-    MembershipChange,
-    PlaqueHandover,
-    PlaqueHandoverRecord,
-    RectificationExtension,
-    RectificationRecheck,
-    RectificationReport,
-    Revocation,
-    RevocationGround,
-    TermExtension,
-    TermStatus,
-)
-from registry.alliance_codes import alliances_led_by
-from registry.calendar_store import (
-    CalendarFileInvalid,
-    load_year_file,
-    loaded_years,
-    seed_from_package,
-)
-from registry.database import session_scope
-from registry.staff_accounts import AccountInvalid, create_user
-from registry.tables import Alliance, AuditEntry, Certificate, DecisionRow, Document, EmailMessage
-from registry.uploads import store_uploads
-from workflows.recognition import ActionResult
+
+if TYPE_CHECKING:
+    from client.actions import StaffAction
+    from domain.procedure import PanelMember
+
+# `alliance-admin --help` imports this module: what a command needs beyond typer (the
+# registry, Temporal's client, the workflows' models, PDFs) is imported in that command.
 
 app = typer.Typer(
     help="鞍山市产业技术创新战略联盟 — 运维与业务命令 (operator and staff commands)",
@@ -127,9 +63,14 @@ app.add_typer(incidents_app, name="incidents")
 
 REQUEST_ID = typer.Option("", "--request-id", help="default: a new id (printed); reuse to act once")
 ACTOR = typer.Option(..., "--as", help="your name, recorded in the audit log")
+KIND = typer.Argument(
+    ..., parser=EnumValue("domain.term", "AssessmentKind"), metavar="midterm|final"
+)
 
 
 def _url() -> str:
+    from domain.settings import get_settings
+
     return get_settings().registry_url()
 
 
@@ -141,11 +82,21 @@ def _request_id(given: str) -> str:
 
 def _code(given: str) -> str:
     """The 联盟编号 as typed, or as the workflow id names it (alliance-2026-0007)."""
+    from client.alliances import alliance_code_of
+
     return alliance_code_of(given.strip())
 
 
 def _send(code: str, name: StaffAction, action) -> None:
     """Send one action of the catalogue and print the workflow's answer."""
+    from client.actions import StaffAction
+    from client.alliances import ProcedureActionFailed, act
+    from client.connection import connect
+    from domain.procedure import status_zh
+    from domain.settings import get_settings
+    from domain.term import PlaqueHandoverRecord, TermStatus
+    from workflows.recognition import ActionResult
+
     code = _code(code)
 
     async def go():
@@ -187,6 +138,12 @@ def list_alliances(
     lead: str = typer.Option("", help="发起单位统一社会信用代码: the alliances this unit leads"),
 ) -> None:
     """联盟列表: alliances in the registry."""
+    from sqlmodel import select
+
+    from domain.procedure import status_zh
+    from registry.database import session_scope
+    from registry.tables import Alliance
+
     with session_scope(_url()) as session:
         query = select(Alliance).order_by(Alliance.updated_at.desc())
         if status:
@@ -196,26 +153,40 @@ def list_alliances(
         if lead:
             query = query.where(Alliance.lead_unit_code == lead.strip().upper())
         rows = session.exec(query).all()
-    table = Table(
-        "联盟编号 code", "联盟名称", "发起单位代码", "区县", "状态 status", "证书编号", "更新 (UTC)"
+    shown = table(
+        "联盟编号 code",
+        "联盟名称",
+        "发起单位代码",
+        "区县",
+        "状态 status",
+        "证书编号",
+        "更新 (北京时间)",
     )
     for a in rows:
-        table.add_row(
+        shown.add_row(
             a.code,
             a.name,
             a.lead_unit_code,
             district_zh(a.district),
             status_zh(a.status),
             a.certificate_serial or "",
-            f"{a.updated_at:%Y-%m-%d %H:%M}",
+            beijing(a.updated_at),
         )
-    console.print(table)
+    console.print(shown)
 
 
 @app.command("show")
 def show(code: str) -> None:
     """联盟详情 by 联盟编号: the registry record, decisions, audit log and live state.
     Given a lead unit's credit code, lists the alliances that unit leads."""
+    from sqlmodel import select
+
+    from client.alliances import ProcedureActionFailed
+    from domain.procedure import status_zh
+    from registry.alliance_codes import alliances_led_by
+    from registry.database import session_scope
+    from registry.tables import Alliance, AuditEntry, DecisionRow
+
     code = _code(code)
     url = _url()
     with session_scope(url) as session:
@@ -251,24 +222,27 @@ def show(code: str) -> None:
         _show_effects(code)
     except ProcedureActionFailed as failed:
         console.print(f"[yellow]{failed}[/yellow]")
-    table = Table("决定 decision", "actor", "reasons", "at (UTC)")
+    shown = table("决定 decision", "actor", "reasons", "时间 (北京时间)")
     for d in decisions:
-        table.add_row(
-            d.action, f"{d.actor} ({d.role})", d.reasons, f"{d.decided_at:%Y-%m-%d %H:%M}"
-        )
-    console.print(table)
-    log = Table("audit", "actor", "reason", "at (UTC)")
+        shown.add_row(d.action, f"{d.actor} ({d.role})", d.reasons, beijing(d.decided_at))
+    console.print(shown)
+    log = table("audit", "actor", "reason", "时间 (北京时间)")
     for e in audit:
-        log.add_row(e.action, f"{e.actor} ({e.role})", e.reason, f"{e.at:%Y-%m-%d %H:%M}")
+        log.add_row(e.action, f"{e.actor} ({e.role})", e.reason, beijing(e.at))
     console.print(log)
 
 
 def _show_live_state(code: str, status: str) -> None:
     """What the running workflow knows beyond the registry: deadlines, notice, objections."""
+    from client.alliances import procedure_state, term_state
+    from domain.procedure import FINAL_STAGES, Stage
+    from domain.report_statistics import figures_shown
+    from domain.term import ASSESSMENT_ZH, ENDED, GRADE_ZH, TermStatus
+
     if status in {s.value for s in Stage} - {s.value for s in FINAL_STAGES}:
         state = asyncio.run(_live(procedure_state, code))
         if state.clock:
-            console.print(f"期限 deadline: {state.clock.deadline:%Y-%m-%d %H:%M %Z}")
+            console.print(f"期限 deadline: {beijing(state.clock.deadline)} (北京时间)")
         if state.notice:
             console.print(f"公示 notice: {state.notice.start} 至 {state.notice.end}")
         if state.missing_calendar_year:
@@ -282,7 +256,7 @@ def _show_live_state(code: str, status: str) -> None:
     elif status in {s.value for s in TermStatus} - {s.value for s in ENDED}:
         state = asyncio.run(_live(term_state, code))
         if state.next_deadline:
-            console.print(f"下一期限 next deadline: {state.next_deadline:%Y-%m-%d %H:%M %Z}")
+            console.print(f"下一期限 next deadline: {beijing(state.next_deadline)} (北京时间)")
         for report in state.reports:
             late = "（逾期）" if report.late else ""
             console.print(f"{report.year}年度报告 annual report: {report.status}{late}")
@@ -294,11 +268,11 @@ def _show_live_state(code: str, status: str) -> None:
                 )
         for assessment in state.assessments:
             console.print(
-                f"{ASSESSMENT_ZH[assessment.kind]}: 材料截止 {assessment.materials_due:%Y-%m-%d}"
+                f"{ASSESSMENT_ZH[assessment.kind]}: 材料截止 {beijing(assessment.materials_due)}"
                 f"  结果 {GRADE_ZH[assessment.grade] if assessment.grade else '-'}"
             )
         if state.rectification:
-            console.print(f"整改期限 rectification due: {state.rectification.due:%Y-%m-%d}")
+            console.print(f"整改期限 rectification due: {beijing(state.rectification.due)}")
         if handed := state.plaque_handed_over:
             console.print(
                 f"牌匾交付 plaque handed over: {handed.handed_over_on}，接收人 {handed.received_by}"
@@ -307,6 +281,10 @@ def _show_live_state(code: str, status: str) -> None:
 
 def _show_effects(code: str) -> None:
     """Effects still to do (with the error of the one being retried) and open incidents."""
+    from client.alliances import outbox as read_outbox
+    from client.alliances import pending_attempt
+    from client.connection import connect
+    from domain.settings import get_settings
 
     async def read():
         client = await connect(get_settings())
@@ -329,6 +307,9 @@ def _show_effects(code: str) -> None:
 
 
 async def _live(query, code: str):
+    from client.connection import connect
+    from domain.settings import get_settings
+
     return await query(await connect(get_settings()), code)
 
 
@@ -338,6 +319,12 @@ def outbox(
     failed: bool = typer.Option(False, "--failed", help="only failed deliveries"),
 ) -> None:
     """发件记录: every email, with its delivery status."""
+    from sqlmodel import col, select
+
+    from domain.notices import UNDELIVERED
+    from registry.database import session_scope
+    from registry.tables import EmailMessage
+
     with session_scope(_url()) as session:
         query = select(EmailMessage).order_by(EmailMessage.id)
         if alliance:
@@ -345,12 +332,11 @@ def outbox(
         if failed:
             query = query.where(col(EmailMessage.status).in_(UNDELIVERED))
         rows = session.exec(query).all()
-    table = Table("sent (UTC)", "purpose", "to", "subject", "status")
+    shown = table("发送 sent (北京时间)", "purpose", "to", "subject", "status")
     for m in rows:
-        when = f"{m.sent_at:%Y-%m-%d %H:%M}" if m.sent_at else "-"
         status = m.status if not m.error else f"{m.status}: {m.error}"
-        table.add_row(when, m.purpose, ", ".join(m.recipients), m.subject, status)
-    console.print(table)
+        shown.add_row(beijing(m.sent_at), m.purpose, ", ".join(m.recipients), m.subject, status)
+    console.print(shown)
     if failed and rows:
         console.print(
             "[dim]重新发送 (re-send): alliance-admin incidents retry <code> <no.> --as <name>[/dim]"
@@ -363,6 +349,12 @@ def incidents_list(
 ) -> None:
     """故障: effects that stopped retrying and wait for a person, with their error."""
 
+    from client.alliances import ProcedureActionFailed, alliances_with_incidents
+    from client.alliances import outbox as read_outbox
+    from client.connection import connect
+    from domain.effects import INCIDENT_STATUS_ZH
+    from domain.settings import get_settings
+
     async def read():
         client = await connect(get_settings())
         codes = [alliance] if alliance else await alliances_with_incidents(client)
@@ -372,18 +364,18 @@ def incidents_list(
         found = asyncio.run(read())
     except ProcedureActionFailed as failed:
         raise refuse(str(failed)) from failed
-    table = Table("code", "no.", "failed (UTC)", "what", "error", "status")
+    shown = table("code", "no.", "失败 failed (北京时间)", "what", "error", "status")
     for code, box in found:
         for i in box.incidents if alliance else box.open_incidents():
-            table.add_row(
+            shown.add_row(
                 code,
                 str(i.number),
-                f"{i.failed_at:%Y-%m-%d %H:%M}",
+                beijing(i.failed_at),
                 i.effect.summary(),
                 i.error,
                 INCIDENT_STATUS_ZH[i.status],
             )
-    console.print(table)
+    console.print(shown)
 
 
 @incidents_app.command("retry")
@@ -394,6 +386,10 @@ def incidents_retry(
     request_id: str = REQUEST_ID,
 ) -> None:
     """重新处理: re-queue an incident's effect once its data or address is corrected."""
+    from client.actions import StaffAction
+    from domain.effects import IncidentRetry
+    from domain.procedure import Actor, Role
+
     action = IncidentRetry(
         request_id=_request_id(request_id),
         actor=Actor(name=actor, role=Role.BUREAU_STAFF),
@@ -407,6 +403,11 @@ def certificate(
     code: str, out: Path = typer.Option(..., "--out", help="where to write the PDF")
 ) -> None:
     """证书: write an alliance's certificate PDF to a file."""
+    from sqlmodel import select
+
+    from registry.database import session_scope
+    from registry.tables import Certificate, Document
+
     with session_scope(_url()) as session:
         cert = session.exec(
             select(Certificate)
@@ -429,6 +430,9 @@ def reissue_certificate_command(
     out: Path | None = typer.Option(None, "--out", help="also write the PDF here"),
 ) -> None:
     """证书补发: the certificate printed again with the same numbers and validity."""
+    from activities.certificate import ReissueRefused, reissue_certificate
+    from domain.settings import get_settings
+
     try:
         document = reissue_certificate(get_settings(), _code(code), reason, actor)
     except ReissueRefused as refused:
@@ -444,6 +448,7 @@ def migrate_command() -> None:
     loaded); several started together run one at a time."""
     from sqlalchemy.engine import make_url
 
+    from domain.settings import get_settings
     from registry.migrate import migrate
 
     url = get_settings().registry_url()
@@ -474,8 +479,10 @@ def replay(
 ) -> None:
     """重放历史 (replay histories against this code): run before deploying new workflow code;
     any difference (non-determinism) is listed and the command exits 1."""
+    from client.connection import connect
     from client.payload_codec import data_converter_for
     from client.replay_check import replay_files, replay_running
+    from domain.settings import get_settings
 
     settings = get_settings()
     if server == bool(paths):
@@ -529,13 +536,20 @@ def db_upgrade() -> None:
 @app.command("review")
 def review(
     code: str,
-    outcome: ReviewOutcome = typer.Argument(..., help="recommend | return | reject"),
+    outcome: str = typer.Argument(
+        ...,
+        parser=EnumValue("domain.procedure", "ReviewOutcome"),
+        metavar="recommend|return|reject",
+    ),
     actor: str = ACTOR,
     district: District = typer.Option(..., help="your district bureau"),
     reasons: str = typer.Option("", help="required to return or reject"),
     request_id: str = REQUEST_ID,
 ) -> None:
     """审查推荐 (9.2): the district reviewer recommends, returns or rejects."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, DistrictReview, Role
+
     _send(
         code,
         StaffAction.DISTRICT_REVIEW,
@@ -557,6 +571,11 @@ def resubmit(
     request_id: str = REQUEST_ID,
 ) -> None:
     """补正后重新提交: the applicant's corrected application, with the material files it names."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Resubmission, Role
+    from domain.settings import get_settings
+    from registry.uploads import store_uploads
+
     loaded = read_application_or_exit(path)
     store_uploads(get_settings().registry_url(), loaded.files, actor)
     _send(
@@ -572,6 +591,8 @@ def resubmit(
 
 
 def _panel(entries: list[str]) -> list[PanelMember]:
+    from domain.procedure import PanelMember
+
     panel = []
     for entry in entries:
         parts = entry.split(":")
@@ -603,6 +624,9 @@ def expert_review(
     request_id: str = REQUEST_ID,
 ) -> None:
     """专家评审 (9.3): the third party records panel, scores, opinions and the result."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, ExpertReview, Role
+
     _send(
         code,
         StaffAction.EXPERT_REVIEW,
@@ -630,6 +654,9 @@ def meeting(
     request_id: str = REQUEST_ID,
 ) -> None:
     """局长办公会 (9.4): record the meeting's approval or rejection."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, MeetingDecision, Role
+
     _send(
         code,
         StaffAction.MEETING_DECISION,
@@ -659,6 +686,12 @@ def withdraw(
     code: str, actor: str = ACTOR, reason: str = typer.Option(""), request_id: str = REQUEST_ID
 ) -> None:
     """撤回/放弃: the alliance withdraws its application, or gives up its status in its term."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role, Withdrawal
+    from domain.term import TermStatus
+    from registry.database import session_scope
+    from registry.tables import Alliance
+
     code = _code(code)
     with session_scope(_url()) as session:
         alliance = session.get(Alliance, code)
@@ -684,6 +717,12 @@ def membership(
 ) -> None:
     """成员和联系人变更: the whole new list of members and contacts, as in an application
     (keys `members` and `contacts`); article 8 must still hold."""
+    import yaml
+
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import MembershipChange
+
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise refuse(f"{path}: 应包含 members 和 contacts (expected members and contacts)")
@@ -710,6 +749,9 @@ def file_objection(
     request_id: str = REQUEST_ID,
 ) -> None:
     """提出异议: a written, real-name objection during the notice."""
+    from client.actions import StaffAction
+    from domain.procedure import ObjectionFiling
+
     _send(
         code,
         StaffAction.FILE_OBJECTION,
@@ -733,6 +775,9 @@ def resolve_objection(
     request_id: str = REQUEST_ID,
 ) -> None:
     """处理异议: uphold (the application is rejected) or dismiss."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, ObjectionResolution, Role
+
     _send(
         code,
         StaffAction.RESOLVE_OBJECTION,
@@ -755,6 +800,9 @@ def approval_record(
     request_id: str = REQUEST_ID,
 ) -> None:
     """下达批复文件 (9.5): record the approval document; the certificate and plaque follow."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, ApprovalDocument, Role
+
     _send(
         code,
         StaffAction.RECORD_APPROVAL,
@@ -776,6 +824,10 @@ def plaque_handed_over(
     request_id: str = REQUEST_ID,
 ) -> None:
     """牌匾交付 (9.5): record when the plaque was handed over, and to whom (once)."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import PlaqueHandover
+
     _send(
         code,
         StaffAction.RECORD_PLAQUE_HANDOVER,
@@ -799,6 +851,13 @@ def submit_report(
     request_id: str = REQUEST_ID,
 ) -> None:
     """提交年度报告: summary, next year's plan and resource statistics, from a file."""
+    import yaml
+    from pydantic import ValidationError
+
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import AnnualReportSubmission
+
     try:
         fields = yaml.safe_load(path.read_text(encoding="utf-8"))
         report = AnnualReportSubmission(
@@ -827,6 +886,10 @@ def review_report(
     request_id: str = REQUEST_ID,
 ) -> None:
     """审核年度报告: accept, or return with reasons (resubmission due in N days)."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import AnnualReportReview
+
     _send(
         code,
         StaffAction.REVIEW_ANNUAL_REPORT,
@@ -843,12 +906,16 @@ def review_report(
 @assessment_app.command("materials")
 def assessment_materials(
     code: str,
-    kind: AssessmentKind,
+    kind: str = KIND,
     actor: str = ACTOR,
     summary: str = typer.Option(..., help="the self-assessment or where the materials are"),
     request_id: str = REQUEST_ID,
 ) -> None:
     """提交考核材料: the alliance hands in its mid-term or final materials."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import AssessmentMaterials
+
     _send(
         code,
         StaffAction.SUBMIT_ASSESSMENT_MATERIALS,
@@ -864,13 +931,19 @@ def assessment_materials(
 @assessment_app.command("record")
 def assessment_record(
     code: str,
-    kind: AssessmentKind,
+    kind: str = KIND,
     actor: str = ACTOR,
-    grade: Grade = typer.Option(...),
+    grade: str = typer.Option(
+        ..., parser=EnumValue("domain.term", "Grade"), help="excellent, good, pass, poor"
+    ),
     opinion: str = typer.Option(..., help="the experts' opinion"),
     request_id: str = REQUEST_ID,
 ) -> None:
     """记录考核结果: poor mid-term → warning and rectification; final pass renews, fail revokes."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import AssessmentResult
+
     _send(
         code,
         StaffAction.RECORD_ASSESSMENT,
@@ -889,6 +962,10 @@ def rectification_report(
     code: str, actor: str = ACTOR, report: str = typer.Option(...), request_id: str = REQUEST_ID
 ) -> None:
     """提交整改报告."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import RectificationReport
+
     _send(
         code,
         StaffAction.SUBMIT_RECTIFICATION_REPORT,
@@ -909,6 +986,10 @@ def rectification_recheck(
     request_id: str = REQUEST_ID,
 ) -> None:
     """整改复核: pass restores the alliance; after a fail, revoke or extend once."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import RectificationRecheck
+
     _send(
         code,
         StaffAction.RECHECK_RECTIFICATION,
@@ -930,6 +1011,10 @@ def rectification_extend(
     request_id: str = REQUEST_ID,
 ) -> None:
     """延长整改期限 (once)."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import RectificationExtension
+
     _send(
         code,
         StaffAction.EXTEND_RECTIFICATION,
@@ -946,17 +1031,22 @@ def rectification_extend(
 def revoke(
     code: str,
     actor: str = ACTOR,
-    ground: RevocationGround = typer.Option(
+    ground: str = typer.Option(
         ...,
-        help="取消理由: "
-        + "; ".join(f"{g.value} = {REVOCATION_GROUND_ZH[g]}" for g in STAFF_REVOCATION_GROUNDS)
-        + " (a failed final revokes when its result is recorded)",
+        parser=EnumValue("domain.term", "RevocationGround"),
+        help="取消理由: rectification_failed = 整改复核不合格; dissolved = 联盟解散或自愿放弃;"
+        " falsified = 申报材料弄虚作假; other = 其他 (a failed final revokes when its result"
+        " is recorded)",
     ),
     reason: str = typer.Option(...),
     legal_basis: str = typer.Option("", "--basis", help="依据, required with --ground other"),
     request_id: str = REQUEST_ID,
 ) -> None:
     """取消资格: revoke the alliance's municipal status on one ground, with a reason."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import Revocation
+
     _send(
         code,
         StaffAction.REVOKE,
@@ -979,6 +1069,10 @@ def extend_term(
     request_id: str = REQUEST_ID,
 ) -> None:
     """延长有效期: keep the status while the final assessment result is outstanding."""
+    from client.actions import StaffAction
+    from domain.procedure import Actor, Role
+    from domain.term import TermExtension
+
     _send(
         code,
         StaffAction.EXTEND_TERM,
@@ -997,20 +1091,38 @@ def extend_term(
 @user_app.command("create")
 def create_user_command(
     username: str,
-    role: Role = typer.Option(..., help="administrator, bureau_staff, director_clerk, …"),
+    role: str = typer.Option(
+        ...,
+        parser=EnumValue("domain.procedure", "Role"),
+        help="administrator, bureau_staff, director_clerk, expert_organiser, district_reviewer",
+    ),
     display_name: str = typer.Option("", "--name", help="shown in the audit log"),
     district: District | None = typer.Option(None, help="for a district reviewer"),
     email: str = typer.Option("", help="where system alerts reach an administrator"),
-    password: str = typer.Option(
-        ..., prompt="密码 (password)", hide_input=True, confirmation_prompt=True
-    ),
 ) -> None:
-    """创建网页控制台账号: there is no default password; the first administrator starts here."""
+    """创建网页控制台账号: there is no default password; the first administrator starts here.
+    The password is asked twice without showing it; from a script, give it as one line on
+    standard input."""
+    from registry.staff_accounts import AccountInvalid, create_user
+
+    password = _new_password()
     try:
         user = create_user(_url(), username, display_name, password, role, district, email=email)
     except AccountInvalid as invalid:
         raise refuse(str(invalid)) from invalid
     console.print(f"[green]已创建[/green] {user.username} ({user.role})")
+
+
+def _new_password() -> str:
+    """Asked twice, hidden, at a terminal; otherwise the first line of standard input, so
+    `printf '%s\\n' "$PW" | alliance-admin user create …` works and no password is ever an
+    argument (other users see arguments in `ps`)."""
+    if sys.stdin.isatty():
+        return typer.prompt("密码 (password)", hide_input=True, confirmation_prompt=True)
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise refuse("标准输入中没有密码 (no password on standard input: one line expected)")
+    return password
 
 
 # ---------------------------------------------------------------- calendar
@@ -1019,6 +1131,8 @@ def create_user_command(
 @calendar_app.command("years")
 def calendar_years() -> None:
     """Which holiday years are loaded."""
+    from registry.calendar_store import loaded_years
+
     years = loaded_years(_url())
     console.print("已载入 (loaded): " + (", ".join(map(str, years)) if years else "none"))
 
@@ -1026,6 +1140,8 @@ def calendar_years() -> None:
 @calendar_app.command("seed")
 def calendar_seed() -> None:
     """Load every year the chinesecalendar package knows."""
+    from registry.calendar_store import seed_from_package
+
     years = seed_from_package(_url())
     console.print(f"已载入 (loaded) {years[0]}–{years[-1]}")
 
@@ -1033,6 +1149,13 @@ def calendar_seed() -> None:
 @calendar_app.command("load")
 def calendar_load(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
     """载入一年的国务院节假日安排 from a YAML/JSON file, then wake waiting procedures."""
+    from sqlmodel import select
+
+    from domain.procedure import FINAL_STAGES
+    from registry.calendar_store import CalendarFileInvalid, load_year_file
+    from registry.database import session_scope
+    from registry.tables import Alliance
+
     url = _url()
     try:
         year = load_year_file(url, path)
@@ -1052,6 +1175,10 @@ def calendar_load(path: Path = typer.Argument(..., exists=True, dir_okay=False))
 
 
 async def _wake(codes: list[str]) -> int:
+    from client.alliances import announce_calendar_loaded
+    from client.connection import connect
+    from domain.settings import get_settings
+
     return await announce_calendar_loaded(await connect(get_settings()), codes)
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 
 from admin.cli import migrate_command
 from admin.terminal import OperatorCommands, run_and_exit
-from domain.settings import Settings, get_settings
-from observability import Telemetry, start_telemetry
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from domain.settings import Settings
+    from observability import Telemetry
 
 log = logging.getLogger("web")
 
@@ -33,6 +36,7 @@ app.command("migrate")(migrate_command)
 @app.command("worker")
 def worker() -> None:
     """运行工作进程 (the Temporal worker); SIGTERM lets running activities finish."""
+    from domain.settings import get_settings
     from worker import main as run_worker
 
     asyncio.run(run_worker(get_settings()))  # it starts its own logs, metrics and traces
@@ -41,6 +45,9 @@ def worker() -> None:
 @app.command("web")
 def web() -> None:
     """运行网页控制台 (the web console) on ALLIANCE_WEB_HOST:ALLIANCE_WEB_PORT."""
+    from domain.settings import get_settings
+    from observability import start_telemetry
+
     settings = get_settings()
     telemetry = start_telemetry(settings, "web")  # logs, and traces when an endpoint is set
     try:
@@ -53,6 +60,8 @@ async def serve_web(settings: Settings, telemetry: Telemetry) -> None:
     """Serve at once, so `/healthz` answers and `/readyz` says what is missing, while the
     Temporal client is connected in the background with backoff. A page needing Temporal
     before then tries to connect itself and says when it cannot."""
+    import uvicorn
+
     from web.app import create_app
 
     console = create_app(settings)

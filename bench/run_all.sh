@@ -3,6 +3,7 @@
 # Extra arguments go to the deadline storm, e.g. `bench/run_all.sh --mode reminder`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+.venv/bin/python -m bench.cli_latency
 .venv/bin/python -m bench.deadline_storm --n 2000 "$@"
 .venv/bin/python -m bench.term_history
 .venv/bin/python -m bench.term_history --review
