@@ -18,4 +18,10 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-exec .venv/bin/python -m pytest "$@"
+# Given test paths, run just those; otherwise the whole suite: everything but the drills on
+# two workers (pytest-xdist), then the drills alone, since they time real outages.
+for arg in "$@"; do
+  case "$arg" in -*) ;; *) exec .venv/bin/python -m pytest "$@" ;; esac
+done
+.venv/bin/python -m pytest -n 2 --ignore=tests/drills "$@"
+exec .venv/bin/python -m pytest tests/drills "$@"
