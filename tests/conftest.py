@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.support.databases import postgres_registry, sqlite_registry
+
+
+def pytest_configure(config):
+    """pytest-xdist starts its workers with COLUMNS=80; Rich fixes a console's width from
+    COLUMNS when the console is made (at import), so the CLI tests' own COLUMNS would be
+    ignored. Without it, the width is read at each print, as in a serial run."""
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
