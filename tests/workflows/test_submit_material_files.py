@@ -95,7 +95,8 @@ async def test_a_missing_material_file_is_refused_naming_it_and_nothing_is_store
     assert refused.exit_code == 1
     assert "未保存任何内容" in refused.output
     said = " ".join(refused.output.split())  # the terminal folds long lines (the full path)
-    assert "materials[4].file: 无法读取材料文件“材料/营业执照-海城市镁源耐火材料有限公司.pdf”" in said
+    missing = "无法读取材料文件“材料/营业执照-海城市镁源耐火材料有限公司.pdf”"
+    assert f"materials[4].file: {missing}" in said
     url = operator_env.settings.registry_url()
     for table in (UploadedFile, AllianceCode, Alliance):
         assert _count(url, table) == 0, table.__name__
