@@ -8,7 +8,9 @@ Web and worker never migrate; both reach Temporal themselves and retry until it 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from typing import TYPE_CHECKING
 
 import typer
@@ -66,7 +68,17 @@ async def serve_web(settings: Settings, telemetry: Telemetry) -> None:
 
     console = create_app(settings)
     console.state.telemetry = telemetry  # a page connecting before the background task does
-    server = uvicorn.Server(
+
+    class Server(uvicorn.Server):
+        """uvicorn re-raises the signal it caught once it has served, which would kill the
+        process before the Temporal task and the spans are finished: the signals are this
+        function's."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):  # type: ignore[no-untyped-def]
+            yield
+
+    server = Server(
         uvicorn.Config(
             console,
             host=settings.web_host,
@@ -77,6 +89,9 @@ async def serve_web(settings: Settings, telemetry: Telemetry) -> None:
         )
     )
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, lambda: setattr(server, "should_exit", True))
     serving = asyncio.create_task(server.serve())
     connecting = asyncio.create_task(_connect_temporal(console, settings, stop, telemetry))
     await asyncio.wait({serving, connecting}, return_when=asyncio.FIRST_COMPLETED)

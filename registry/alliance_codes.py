@@ -71,6 +71,13 @@ def codes_assigned_to(url: str, lead_unit_code: str) -> list[str]:
         )
 
 
+def code_already_assigned(url: str, lead_unit_code: str, alliance_name: str) -> str | None:
+    """The code this lead unit and alliance name were given before, if any (nothing is
+    assigned): an application for them continues that alliance."""
+    with session_scope(url) as session:
+        return _code_of(session, lead_unit_code, alliance_name)
+
+
 def _code_of(session: Session, lead_unit_code: str, alliance_name: str) -> str | None:
     return session.exec(
         select(AllianceCode.code).where(

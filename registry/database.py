@@ -31,7 +31,9 @@ def engine_for(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # a server that does not answer fails a connection in seconds, not minutes: a health
+    # check or a page must not hold a thread that long
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 @contextmanager

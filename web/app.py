@@ -17,6 +17,7 @@ from domain.settings import Settings, get_settings
 from observability.request_log import RequestLog
 from registry.schema_state import MIGRATE_FIRST, schema_missing
 from registry.staff_sessions import SESSION_MAX_AGE
+from registry.uploads import DraftNotYours
 from web import (
     routes_application,
     routes_auth,
@@ -89,6 +90,14 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, refused: Forbidden):
         return render(request, "message.html", status_code=403, message=str(refused))
+
+    @app.exception_handler(DraftNotYours)  # a form's request id copied from someone else's
+    async def _draft_not_yours(request: Request, _: DraftNotYours):
+        message = (
+            "这份表单属于他人，请重新打开页面填写 "
+            "(this form belongs to someone else: open the page again)"
+        )
+        return render(request, "message.html", status_code=403, message=message)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException):

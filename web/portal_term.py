@@ -126,13 +126,14 @@ def hold_attachments(
     )
     files = sorted(held.values(), key=lambda u: u.filename)
     if len(files) > MAX_ATTACHMENTS:
-        problems.append(
-            (
-                f"附件最多{MAX_ATTACHMENTS}个，请合并后上传",
-                f"attach at most {MAX_ATTACHMENTS} files; combine them",
-            )
-        )
+        problems.append(TOO_MANY_FILES)
     return files, problems
+
+
+TOO_MANY_FILES = (
+    f"附件最多{MAX_ATTACHMENTS}个，请合并后上传",
+    f"attach at most {MAX_ATTACHMENTS} files; combine them",
+)
 
 
 def _holder(user: PortalUser) -> str:
@@ -277,7 +278,10 @@ def propose_change(
     is kept once."""
     with session_scope(url) as db:
         same = db.exec(
-            select(PortalChangeRequest).where(PortalChangeRequest.request_id == change.request_id)
+            select(PortalChangeRequest).where(
+                PortalChangeRequest.request_id == change.request_id,
+                PortalChangeRequest.alliance_code == code,
+            )
         ).first()
         if same is not None:
             return same

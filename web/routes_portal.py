@@ -241,10 +241,17 @@ def sign_in(
 ):
     check_csrf(request, csrf)
     host = _client_host(request)
-    if _limited(request, "portal_login", f"{accounts.normal_email(email)}|{host}"):
+    # as the console's sign-in: every attempt per address and email, and the failures per
+    # address whatever the email (one password tried on many accounts), counted together
+    # with the console's failures
+    by_address = request.app.state.login_address_limiter
+    if by_address.blocked(host) or _limited(
+        request, "portal_login", f"{accounts.normal_email(email)}|{host}"
+    ):
         return render(request, "sign_in.html", status_code=429, error=TOO_MANY, email=email)
     user = accounts.authenticate(_url(request), email, password)
     if user is None:
+        by_address.record(host)
         return render(request, "sign_in.html", status_code=401, error=WRONG, email=email)
     _start_session(request, user, by_link=False)
     return RedirectResponse(_portal_path(next), status_code=303)

@@ -33,7 +33,8 @@ from domain.procedure import MAY_APPLY_FROM, Actor, Resubmission, Role, Stage
 from domain.settings import PROJECT_ROOT
 from notifications.portal_mail import PortalMailFailed, send_portal_mail
 from registry import portal_accounts as accounts
-from registry.portal_accounts import LinkPurpose, PortalAction
+from registry.alliance_codes import code_already_assigned
+from registry.portal_accounts import LinkPurpose, PortalAction, PortalRole
 from registry.tables import PortalUser
 from registry.uploads import store_uploads
 from web import portal_application as drafts
@@ -116,7 +117,10 @@ async def register(request: Request, email: str = Form(""), csrf: str = Form("")
     settings = settings_of(request)
     host = request.client.host if request.client else "-"
     url = _url(request)
-    for bucket, key in (("portal_register", host), ("portal_link_address", email.lower())):
+    for bucket, key in (
+        ("portal_register", host),
+        ("portal_link_address", accounts.normal_email(email)),
+    ):
         limiter = RateLimiter(url, bucket, settings.login_attempts_per_minute, 60)
         if not await asyncio.to_thread(limiter.allow, key):
             return render(
@@ -236,6 +240,22 @@ def _form_page(
     )
 
 
+ALREADY_KNOWN_ZH = (
+    "该联盟（同一发起单位、同一名称）已在系统中登记；再次申请须由该联盟在门户的管理员账号提交，"
+    "请以该账号登录，或联系联盟管理员"
+)
+ALREADY_KNOWN_EN = (
+    "This alliance (the same lead unit and name) is registered already: applying again is "
+    "for its administrators in the portal; sign in with such an account, or ask one of them"
+)
+
+
+def _administers(url: str, user: PortalUser, code: str) -> bool:
+    assert user.id is not None
+    seat = accounts.membership(url, user.id, code)
+    return seat is not None and seat.role == PortalRole.ADMINISTRATOR.value
+
+
 @router.post("/apply")
 async def apply(request: Request, user: PortalUser = Depends(portal.portal_user)):
     """Save the draft, or submit the application: the registry assigns the code, the
@@ -255,6 +275,15 @@ async def apply(request: Request, user: PortalUser = Depends(portal.portal_user)
     if done is not None:  # the same form sent twice: the procedure started the first time
         return RedirectResponse(f"/portal/apply/{quote(done)}/registering", status_code=303)
     application = entry.application
+    earlier = await asyncio.to_thread(
+        code_already_assigned, url, application.lead_unit_code(), application.alliance_name
+    )
+    if earlier is not None and not _administers(url, user, earlier):
+        # applying again for an alliance already known (rejected, withdrawn, revoked …)
+        # is for its own administrators: otherwise anyone who reads its public name and
+        # lead unit would become its administrator
+        entry.problems = [Problem(field="application", zh=ALREADY_KNOWN_ZH, en=ALREADY_KNOWN_EN)]
+        return _form_page(request, entry)
     await asyncio.to_thread(
         store_uploads, url, attached(application, entry.held.values()), user.name
     )
@@ -300,8 +329,10 @@ async def application_page(
     task = await queries.application_task(url, await portal.client_or_none(request), alliance)
     listed = await asyncio.to_thread(drafts.versions, url, code)
     latest = await asyncio.to_thread(drafts.latest_version, url, code)
-    if not task.open or latest is None:
-        done = request.query_params.get("done") == "resubmit"
+    # just resubmitted: the registry may not have recorded it yet, so the page must not
+    # offer the form again a moment after it was sent
+    done = request.query_params.get("done") == "resubmit"
+    if done or not task.open or latest is None:
         return render(
             request, "application_status.html", task=task, versions=listed, resubmitted=done
         )

@@ -99,6 +99,13 @@ async def _received(request: Request, user: PortalUser) -> _Form:
     check_csrf(request, str(data.get("csrf", "")))
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     form = _Form(fields, term.request_id_of(fields))
+    parts = [
+        value
+        for key, value in data.multi_items()
+        if key == term.ATTACHMENT_FIELD and isinstance(value, UploadFile) and value.filename
+    ]
+    # more files than a form may carry: none is read or held (a flood stores nothing)
+    too_many = len(parts) > term.MAX_ATTACHMENTS
     uploads = [
         MaterialUpload(
             term.attachment_field(value.filename),
@@ -106,8 +113,8 @@ async def _received(request: Request, user: PortalUser) -> _Form:
             value.content_type or "",
             await value.read(),
         )
-        for key, value in data.multi_items()
-        if key == term.ATTACHMENT_FIELD and isinstance(value, UploadFile) and value.filename
+        for value in ([] if too_many else parts)
+        if isinstance(value.filename, str)
     ]
     form.files, form.problems = await asyncio.to_thread(
         term.hold_attachments,
@@ -117,6 +124,8 @@ async def _received(request: Request, user: PortalUser) -> _Form:
         uploads,
         settings_of(request).upload_max_mb,
     )
+    if too_many and term.TOO_MANY_FILES not in form.problems:
+        form.problems.append(term.TOO_MANY_FILES)
     return form
 
 
@@ -407,10 +416,10 @@ async def record_page(request: Request, code: str, user: PortalUser = Depends(po
 
 @portal.get("/a/{code}/certificate.pdf")
 def certificate_pdf(request: Request, code: str, user: PortalUser = Depends(portal_user)):
-    serving(request, code, user)
+    alliance, _ = serving(request, code, user)
     document = term.certificate_document(_url(request), code)
-    if document is None:
-        raise NotYours()
+    if document is None or alliance.status not in {s.value for s in CERTIFICATE_HOLDS}:
+        raise NotYours()  # a revoked or expired status holds no certificate to hand out
     return Response(
         document.content,
         media_type=document.content_type,

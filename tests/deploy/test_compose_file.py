@@ -66,6 +66,7 @@ FILLED = {
     "ALLIANCE_NOTICE_CONTACT_ADDRESS": "辽宁省鞍山市铁东区 鞍山市科学技术局",
     "ALLIANCE_NOTICE_CONTACT_EMAIL": "lianmeng@kjj.anshan.gov.cn",
     "ALLIANCE_OTEL_ENDPOINT": "",
+    "FORWARDED_ALLOW_IPS": "172.18.0.1",
 }
 SECRET_NAME = re.compile(r"PASSWORD|PWD|SECRET|_KEYS?$|API_KEY|TOKEN")
 LOCAL = "127.0.0.1"

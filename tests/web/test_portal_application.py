@@ -262,3 +262,33 @@ async def test_another_portal_user_can_neither_see_nor_resubmit(bureau, web_app,
     assert (await bureau.state(code)).stage == Stage.CORRECTION
     await client.aclose()
     await stranger.aclose()
+
+
+async def test_a_stranger_cannot_take_over_a_known_alliance_by_applying_for_it(
+    bureau, web_app, as_user
+):
+    """Applying again (after a withdrawal, rejection, revocation) continues the same
+    alliance, so it is for that alliance's administrators only: its name and lead unit are
+    public, and whoever submitted would otherwise become its administrator."""
+    url = bureau.settings.registry_url()
+    owner = await _applicant(bureau, web_app)
+    code, submitted = await _apply(bureau, owner)
+    await _alliance_page_after(owner, submitted)
+    await bureau.wait_for_state(code, lambda s: s.clock is not None)
+    staff = await as_user("staff")
+    await post_action(staff, code, "withdraw", {"reason": "联盟书面申请撤回"})
+    await registered(bureau, code, "withdrawn")
+
+    stranger = await _applicant(bureau, web_app, "other@elsewhere.cn", "赵他人")
+    _, refused = await _apply(bureau, stranger)
+    assert refused.status_code == 400  # the form again, with the problem
+    assert "再次申请须由该联盟在门户的管理员账号提交" in refused.text
+    assert (await stranger.get(f"/portal/a/{code}")).status_code == 404
+    with session_scope(url) as db:
+        seats = db.exec(select(PortalMembership).where(PortalMembership.alliance_code == code))
+        assert [s.added_by for s in seats] == ["李申报"]  # the owner's seat alone
+
+    _, again = await _apply(bureau, owner)  # its own administrator may apply again
+    assert again.status_code == 303 and again.headers["location"].endswith("/registering")
+    await owner.aclose()
+    await stranger.aclose()

@@ -94,6 +94,11 @@ async def test_the_annual_report_is_handed_in_once_and_a_refusal_keeps_what_was_
         assert "研发投入明细.pdf" in refused.text  # held for the form, not asked again
         assert (await bureau.term_state(code)).report(year) is None
 
+        flood = [("attachments", (f"附件{n}.pdf", PDF, "application/pdf")) for n in range(11)]
+        refused = await client.post(path, data=typed | _figures(), files=flood)
+        assert refused.status_code == 400 and "附件最多10个" in refused.text
+        assert "附件3.pdf" not in refused.text  # more than a form may carry: none is held
+
         client.cookies.set("lang", "en")
         in_english = await client.post(path, data=typed | _figures(researchers="0"))
         assert in_english.status_code == 400 and "with researchers at 0" in in_english.text
