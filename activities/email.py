@@ -27,6 +27,7 @@ from temporalio import activity
 from domain.notices import Delivery, DeliveryStatus, Notice, Purpose
 from domain.procedure import Role
 from domain.settings import Settings
+from notifications.relay import relay_options
 from notifications.render import SHANGHAI, Activation, render
 from registry.database import session_scope
 from registry.portal_accounts import issue_activation_links
@@ -89,15 +90,7 @@ async def _smtp_send(
     settings: Settings, message: EmailMessage, recipients: list[str]
 ) -> dict[str, str]:
     """One SMTP session for one message; returns refusals of recipients when others accepted."""
-    client = aiosmtplib.SMTP(
-        hostname=settings.smtp_host,
-        port=settings.smtp_port,
-        username=settings.smtp_username or None,
-        password=settings.smtp_password or None,
-        use_tls=settings.smtp_tls,
-        start_tls=settings.smtp_starttls,
-        timeout=settings.smtp_timeout_seconds,
-    )
+    client = aiosmtplib.SMTP(**relay_options(settings))
     async with client:
         errors, _ = await client.send_message(message, recipients=recipients)
     return {address: f"{reply.code} {reply.message}" for address, reply in errors.items()}

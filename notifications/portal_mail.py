@@ -15,6 +15,7 @@ from typing import Any
 import aiosmtplib
 
 from domain.settings import Settings
+from notifications.relay import relay_options
 from notifications.render import SHANGHAI, render_portal_mail
 
 SEND_WITHIN_SECONDS = 10.0
@@ -40,16 +41,7 @@ async def send_portal_mail(
     timeout = min(settings.smtp_timeout_seconds, SEND_WITHIN_SECONDS)
     try:
         await asyncio.wait_for(
-            aiosmtplib.send(
-                message,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username or None,
-                password=settings.smtp_password or None,
-                use_tls=settings.smtp_tls,
-                start_tls=settings.smtp_starttls,
-                timeout=timeout,
-            ),
+            aiosmtplib.send(message, **relay_options(settings, timeout)),
             timeout=timeout + 1,
         )
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:

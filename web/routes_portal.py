@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from client.alliances import ProcedureActionFailed, term_state
 from domain.labels import words
@@ -74,7 +75,18 @@ log = logging.getLogger("web.portal")
 
 PORTAL_TOKEN = "portal_session_token"  # the portal session's key in the signed cookie
 
-templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates" / "portal"))
+# the portal's pages first; the application form's fields are the console's (templates/web)
+templates = Jinja2Templates(
+    env=Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(PROJECT_ROOT / "templates" / "portal"),
+                FileSystemLoader(PROJECT_ROOT / "templates" / "web"),
+            ]
+        ),
+        autoescape=select_autoescape(),
+    )
+)
 templates.env.filters["bj"] = beijing_time
 templates.env.globals.update(
     words=words,

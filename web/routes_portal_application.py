@@ -20,8 +20,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 from starlette.datastructures import UploadFile
 
 from client.actions import StaffAction
@@ -30,7 +28,6 @@ from domain.application import Application
 from domain.eligibility import ApplicationInvalid, Problem
 from domain.material_files import MaterialUpload, upload_problems
 from domain.procedure import MAY_APPLY_FROM, Actor, Resubmission, Role, Stage
-from domain.settings import PROJECT_ROOT
 from notifications.portal_mail import PortalMailFailed, send_portal_mail
 from registry import portal_accounts as accounts
 from registry.alliance_codes import code_already_assigned
@@ -48,43 +45,17 @@ from web.application_form import (
     row_numbers,
 )
 from web.pages import client_of, language, settings_of, today
-from web.security import RateLimiter, check_csrf, csrf_token
+from web.routes_portal import render
+from web.security import RateLimiter, check_csrf
 
 router = APIRouter(prefix="/portal", route_class=portal.PortalRoute)
 log = logging.getLogger("web.portal")
 
-# the portal's pages, and the form's fields shared with the console (templates/web)
-templates = Jinja2Templates(
-    env=portal.templates.env.overlay(
-        loader=ChoiceLoader(
-            [
-                FileSystemLoader(PROJECT_ROOT / "templates" / "portal"),
-                FileSystemLoader(PROJECT_ROOT / "templates" / "web"),
-            ]
-        )
-    )
-)
 REFRESH_SECONDS = 1  # the page after submitting asks again this often for the alliance
 NOT_RETURNED = (
     "该申请现在不需要补正，未作任何更改",
     "The application is not returned for correction now; nothing was changed.",
 )
-
-
-def render(request: Request, template: str, status_code: int = 200, **context):
-    lang = language(request)
-    return templates.TemplateResponse(
-        request,
-        template,
-        {
-            "lang": lang,
-            "t": (lambda zh, en: en if lang == "en" else zh),
-            "portal_user": portal.signed_in_portal(request),
-            "csrf": csrf_token(request),
-            **context,
-        },
-        status_code=status_code,
-    )
 
 
 def _now() -> datetime:

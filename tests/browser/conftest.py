@@ -122,3 +122,50 @@ async def act(page, base: str, code: str, form_id: str, fill) -> str:
         await page.locator("#confirm-action").click()
     assert "已受理" in await page.locator("#accepted").inner_text(), summary
     return summary
+
+
+def pdf(name: str) -> dict:
+    return {"name": name, "mimeType": "application/pdf", "buffer": f"%PDF-1.4 {name}".encode()}
+
+
+async def fill_application(
+    page, app, documents=("agreement", "application_form", "necessity_statement")
+) -> None:
+    """Fill the application form (console or portal) with `app`: members with their
+    licences, contacts, every field, and the article-10 `documents` as PDFs."""
+    members = page.locator("tbody[data-rows=member] tr[data-row]")
+    for i, member in enumerate(app.members):
+        row = members.nth(i)
+        await row.locator("input[name$=_name]").fill(member.name)
+        await row.locator("select[name$=_kind]").select_option(member.kind.value)
+        await row.locator("input[name$=_code]").fill(member.credit_code)
+        await row.locator("select[name$=_role]").select_option(member.role.value)
+        await row.locator("input[name$=_task]").fill(member.task)
+        await row.locator("input[type=file]").set_input_files(pdf(f"licence-{i}.pdf"))
+    contacts = page.locator("div[data-rows=contact] div[data-row]")
+    for i, contact in enumerate(app.contacts):
+        await contacts.nth(i).locator("input[name$=_name]").fill(contact.name)
+        await contacts.nth(i).locator("input[name$=_email]").fill(contact.email)
+    fields = {
+        "alliance_name": app.alliance_name,
+        "industry_field": app.industry_field,
+        "lead_unit": app.lead_unit,
+        "established_on": app.established_on.isoformat() if app.established_on else "",
+        "establishment_basis": app.establishment_basis,
+        "operating_funds_wan": str(app.funding.operating_funds_wan),
+        "project_funds_wan": str(app.funding.project_funds_wan),
+    }
+    for key in ("decision", "executive", "advisory"):
+        body = getattr(app.bodies, key)
+        fields |= {f"{key}_name": body.name, f"{key}_person": body.responsible_person}
+    for name, value in fields.items():
+        await page.fill(f"input[name={name}]", value)
+    for name in ("institute_advanced_level", "innovation_goals", "early_results"):
+        await page.fill(f"textarea[name={name}]", getattr(app, name))
+    await page.fill("textarea[name=management_rule]", app.funding.management_rule)
+    await page.select_option("select[name=industry_sector]", app.industry_sector)
+    await page.select_option("select[name=district]", app.district.value)
+    await page.check("input[name=agreement_complies]")
+    await page.check("input[name=executive_full_time]")
+    for name in documents:
+        await page.set_input_files(f"input[name={name}]", pdf(f"{name}.pdf"))

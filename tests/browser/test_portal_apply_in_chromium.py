@@ -13,7 +13,7 @@ from client.actions import StaffAction
 from client.alliances import act
 from domain.districts import District
 from domain.procedure import Actor, DistrictReview, ReviewOutcome, Role
-from tests.browser.conftest import new_page, screenshot
+from tests.browser.conftest import fill_application, new_page, pdf, screenshot
 from tests.support.temporal import body_of, sample_application
 from tests.web.test_registry_pages import registered
 
@@ -21,49 +21,8 @@ ACTIVATION = re.compile(r"https?://\S+?(/portal/activate\?token=[\w-]+)")
 APPLICANT = "shenqing@lead-unit.cn"
 SECRET = "shenqing-password-2026"
 REASONS = "经费管理制度不完整，请补充经费使用和审计办法"
-
-
-def _pdf(name: str) -> dict:
-    return {"name": name, "mimeType": "application/pdf", "buffer": f"%PDF-1.4 {name}".encode()}
-
-
-async def _fill_application(page, app) -> None:
-    """Everything but the alliance's name and the agreement, which the draft holds."""
-    members = page.locator("tbody[data-rows=member] tr[data-row]")
-    for i, member in enumerate(app.members):
-        row = members.nth(i)
-        await row.locator("input[name$=_name]").fill(member.name)
-        await row.locator("select[name$=_kind]").select_option(member.kind.value)
-        await row.locator("input[name$=_code]").fill(member.credit_code)
-        await row.locator("select[name$=_role]").select_option(member.role.value)
-        await row.locator("input[name$=_task]").fill(member.task)
-        await row.locator("input[type=file]").set_input_files(_pdf(f"licence-{i}.pdf"))
-    contacts = page.locator("div[data-rows=contact] div[data-row]")
-    for i, contact in enumerate(app.contacts):
-        await contacts.nth(i).locator("input[name$=_name]").fill(contact.name)
-        await contacts.nth(i).locator("input[name$=_email]").fill(contact.email)
-    fields = {
-        "industry_field": app.industry_field,
-        "lead_unit": app.lead_unit,
-        "established_on": app.established_on.isoformat() if app.established_on else "",
-        "establishment_basis": app.establishment_basis,
-        "operating_funds_wan": str(app.funding.operating_funds_wan),
-        "project_funds_wan": str(app.funding.project_funds_wan),
-    }
-    for key in ("decision", "executive", "advisory"):
-        body = getattr(app.bodies, key)
-        fields |= {f"{key}_name": body.name, f"{key}_person": body.responsible_person}
-    for name, value in fields.items():
-        await page.fill(f"input[name={name}]", value)
-    for name in ("institute_advanced_level", "innovation_goals", "early_results"):
-        await page.fill(f"textarea[name={name}]", getattr(app, name))
-    await page.fill("textarea[name=management_rule]", app.funding.management_rule)
-    await page.select_option("select[name=industry_sector]", app.industry_sector)
-    await page.select_option("select[name=district]", app.district.value)
-    await page.check("input[name=agreement_complies]")
-    await page.check("input[name=executive_full_time]")
-    for name in ("application_form", "necessity_statement"):
-        await page.set_input_files(f"input[name={name}]", _pdf(f"{name}.pdf"))
+# the draft already holds the alliance's name and its agreement
+ATTACHED_LATER = ("application_form", "necessity_statement")
 
 
 async def test_the_alliance_applies_online_is_returned_and_resubmits(bureau, console, chromium):
@@ -91,7 +50,7 @@ async def test_the_alliance_applies_online_is_returned_and_resubmits(bureau, con
 
     # a draft: the name and the signed agreement, kept by the server
     await page.fill("input[name=alliance_name]", app.alliance_name)
-    await page.set_input_files("input[name=agreement]", _pdf("agreement.pdf"))
+    await page.set_input_files("input[name=agreement]", pdf("agreement.pdf"))
     async with page.expect_navigation():
         await page.click("#save-draft")
     assert await page.locator("#saved").count() == 1
@@ -106,7 +65,7 @@ async def test_the_alliance_applies_online_is_returned_and_resubmits(bureau, con
     assert await page.locator("input[name=alliance_name]").input_value() == app.alliance_name
     await screenshot(page, "portal-apply-problems")
 
-    await _fill_application(page, app)
+    await fill_application(page, app, documents=ATTACHED_LATER)
     await page.click("#submit-application")
     code = bureau.code_of(app)
     await page.wait_for_url(f"{base}/portal/a/{code}", timeout=20_000)
