@@ -17,6 +17,7 @@ from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from activities.calendar import CalendarActivities
 from activities.certificate import CertificateActivities
+from activities.effects import EffectActivities
 from activities.email import EmailActivities
 from activities.registry import RegistryActivities
 from client.calendar_watch import start_calendar_watch
@@ -39,7 +40,9 @@ def activities_for(settings: Settings) -> list:
     calendar = CalendarActivities(settings)
     certificate = CertificateActivities(settings)
     email = EmailActivities(settings)
+    effects = EffectActivities(registry, email, certificate)
     return [
+        effects.carry_out_effects,
         registry.record_event,
         registry.record_term_event,
         calendar.plan_stage_clock,

@@ -17,7 +17,10 @@ Billable action estimate (Temporal Cloud's kinds of action, one per history even
   ActivityTaskStarted.attempt), TimerStarted, WorkflowExecutionSignaled,
   WorkflowExecutionUpdateAccepted, UpsertWorkflowSearchAttributes.
 Not counted: queries (the driver's polling is not the system's), updates rejected by a
-validator (not in history), workflow tasks and other events.
+validator (not in history), workflow tasks and other events, and the upsert of
+TemporalChangeVersion alone that the SDK makes for `workflow.patched` ("The
+TemporalChangeVersion Search Attribute, used for Workflow versioning, is also exempt from
+Action counting": docs.temporal.io/cloud/actions).
 
     .venv/bin/python -m bench.term_history [--review]
 """
@@ -206,6 +209,7 @@ class Run:
     actions: int
     size: int  # serialized bytes of the events
     by_kind: Counter
+    sequence: list[str]  # the run's billable events in order, for --events
 
 
 async def read_runs(client: Client, workflow_id: str, first_run_id: str) -> list[Run]:
@@ -219,12 +223,17 @@ async def read_runs(client: Client, workflow_id: str, first_run_id: str) -> list
         started = events[0].workflow_execution_started_event_attributes
         (term_input,) = await client.data_converter.decode(started.input.payloads, [TermInput])
         kinds: Counter = Counter()
+        sequence: list[str] = []
         for event in events:
             kind = ACTION_EVENTS.get(event.event_type)
             if event.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED and not runs:
                 kind = "workflow start"
+            if kind == "upsert SA" and _only_change_version(event):
+                kind = None  # the SDK's record of `workflow.patched`: not billed
+                sequence.append("(version marker)")
             if kind:
                 kinds[kind] += 1
+                sequence.append(describe(event, kind))
             if event.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                 retries = event.activity_task_started_event_attributes.attempt - 1
                 if retries > 0:
@@ -256,10 +265,32 @@ async def read_runs(client: Client, workflow_id: str, first_run_id: str) -> list
                 actions=sum(kinds.values()),
                 size=sum(e.ByteSize() for e in events),
                 by_kind=kinds,
+                sequence=sequence,
             )
         )
         run_id = next_run
     return runs
+
+
+def _only_change_version(event) -> bool:
+    fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+    return set(fields.indexed_fields) == {"TemporalChangeVersion"}
+
+
+def describe(event, kind: str) -> str:
+    """One billable event in words: a timer's length, an activity's type, an upsert's keys."""
+    if event.event_type == E.EVENT_TYPE_TIMER_STARTED:
+        seconds = event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+        return f"timer {seconds}"
+    if event.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        return f"activity {event.activity_task_scheduled_event_attributes.activity_type.name}"
+    if event.event_type == E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+        fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+        return "upsert " + ",".join(sorted(fields.indexed_fields))
+    if event.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+        name = event.workflow_execution_update_accepted_event_attributes.accepted_request.input
+        return f"update {name.name}"
+    return kind
 
 
 async def wait_until_idle(client: Client, workflow_id: str, seconds: float = 30) -> None:
@@ -278,7 +309,9 @@ async def wait_until_idle(client: Client, workflow_id: str, seconds: float = 30)
     raise SystemExit("the term-2 run did not come to rest on a timer")
 
 
-def print_runs(runs: list[Run], command: str, scenario: list[str], mail: Counter) -> None:
+def print_runs(
+    runs: list[Run], command: str, scenario: list[str], mail: Counter, show_events: bool
+) -> None:
     kinds = [
         "workflow start",
         "continue-as-new",
@@ -319,10 +352,15 @@ def print_runs(runs: list[Run], command: str, scenario: list[str], mail: Counter
             + ", ".join(f"{k} {total[k]}" for k in kinds if total[k])
             + ")"
         )
+    if show_events:
+        for i, run in enumerate(runs, start=1):
+            print(f"run {i}: " + "; ".join(run.sequence))
     print("notices sent: " + ", ".join(f"{p} {n}" for p, n in sorted(mail.items())))
     print(
         "actions rule: first run's start, each continue-as-new, activity scheduled (+retries),"
-        " timer started, update accepted, signal, search-attribute upsert; queries not counted."
+        " timer started, update accepted, signal, search-attribute upsert"
+        " (not TemporalChangeVersion"
+        " alone); queries not counted."
     )
 
 
@@ -428,7 +466,7 @@ async def run(args) -> None:
     command = f"cd {shlex.quote(str(PROJECT_ROOT))} && .venv/bin/python -m bench.term_history " + (
         shlex.join(sys.argv[1:])
     )
-    print_runs(runs, command.rstrip(), scenario, Counter(dict(rows)))
+    print_runs(runs, command.rstrip(), scenario, Counter(dict(rows)), args.events)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -437,6 +475,9 @@ def main(argv: list[str] | None = None) -> None:
         "--review",
         action="store_true",
         help="staff also accept each annual report (one more update each)",
+    )
+    parser.add_argument(
+        "--events", action="store_true", help="list each run's billable events in order"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     asyncio.run(run(parser.parse_args(argv)))

@@ -18,7 +18,7 @@ from domain.certificate import CertificateRequest
 from domain.checks import require_new_request, require_role
 from domain.events import ProcedureEvent, TermEvent
 from domain.notices import PURPOSE_ZH, Notice
-from domain.procedure import ActionRefused, Actor, Role
+from domain.procedure import ActionRefused, Actor, Recognition, Role
 
 
 class EffectRules(BaseModel):
@@ -86,6 +86,37 @@ class Effect(BaseModel):
     def _action(self) -> str:
         event = self.event or self.term_event
         return event.action if event else ""
+
+
+MAX_BATCH = 20  # effects carried out by one activity
+
+
+def next_batch(pending: list[Effect]) -> list[Effect]:
+    """The effects at the head of the queue that one activity carries out, in order: up to
+    MAX_BATCH of them with at most one notice, because a retried attempt learns from the
+    activity's heartbeat whether the relay already took the message, and a heartbeat can
+    say that of one message only. A registry write and the notice queued with it go
+    together; so does a certificate queued behind them."""
+    batch: list[Effect] = []
+    for effect in pending[:MAX_BATCH]:
+        if effect.notice is not None and any(e.notice is not None for e in batch):
+            break
+        batch.append(effect)
+    return batch
+
+
+class EffectBatch(BaseModel):
+    """The effects one activity carries out, head of the queue first."""
+
+    effects: list[Effect]
+
+
+class EffectOutcome(BaseModel):
+    """What became of one effect of a batch; `error` says why it can never succeed."""
+
+    key: str
+    error: str = ""  # set: the effect becomes an incident
+    recognition: Recognition | None = None  # an issued certificate's numbers
 
 
 class IncidentStatus(StrEnum):

@@ -63,7 +63,7 @@ async def test_a_workflow_log_line_carries_its_workflow_id_and_an_activity_line_
     assert incident["run_id"] == bureau.procedure_runs[code]
     assert incident["workflow_type"] == "RecognitionWorkflow"
     assert incident["level"] == "WARNING" and incident["logger"] == "temporalio.workflow"
-    assert refused["activity_type"] == "send_notice"
+    assert refused["activity_type"] == "carry_out_effects"  # the notice, in its batch
     assert refused["workflow_id"] == workflow_id_for(code)
 
 
@@ -154,7 +154,7 @@ async def test_with_an_otel_endpoint_workflow_and_activity_spans_reach_the_colle
 
     assert "StartWorkflow:RecognitionWorkflow" in names
     assert "RunWorkflow:RecognitionWorkflow" in names
-    assert "RunActivity:send_notice" in names
+    assert "RunActivity:carry_out_effects" in names
     assert services == {"anshan-alliance-worker"}
 
 

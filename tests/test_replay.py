@@ -1,11 +1,16 @@
 """Saved histories replay against the current workflow code without non-determinism.
 
-Regenerate after an intended, patched change with:
+`tests/histories/*.json` are release 1.0.0's and are never regenerated: workflows begun
+on 1.0.0 must go on under any later code (each command-changing edit is guarded with
+`workflow.patched`). `tests/histories/1.1/` holds the same paths recorded on the code
+since the `fewer-actions` patch; record them again after an intended, patched change:
     ALLIANCE_RECORD_HISTORIES=1 .venv/bin/python -m pytest tests/workflows
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -16,7 +21,11 @@ from temporalio.worker import Replayer
 from client.payload_codec import data_converter, new_key_line, parse_keys
 from worker import WORKFLOWS
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+SAVED = Path(__file__).parent / "histories"
+RELEASED = sorted(SAVED.glob("*.json"))  # 1.0.0
+RECORDED_NOW = sorted((SAVED / "1.1").glob("*.json"))
+HISTORIES = RELEASED + RECORDED_NOW
+IDS = [str(p.relative_to(SAVED).with_suffix("")) for p in HISTORIES]
 EXPECTED = {
     "recognised",
     "returned_and_resubmitted",
@@ -40,11 +49,31 @@ EXPECTED = {
 }
 
 
-def test_every_procedure_path_has_a_saved_history():
-    assert {p.stem for p in HISTORIES} >= EXPECTED
+def test_every_procedure_path_has_a_saved_history_from_1_0_0_and_from_now():
+    assert {p.stem for p in RELEASED} >= EXPECTED
+    assert {p.stem for p in RECORDED_NOW} >= EXPECTED
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+def _patches(path: Path) -> set[str]:
+    """The ids of the `workflow.patched` markers in a saved history."""
+    history = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        json.loads(base64.b64decode(payload["data"]))["id"]
+        for e in history["events"]
+        if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
+        for payload in e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"]
+    }
+
+
+def test_both_sides_of_the_fewer_actions_patch_are_replayed():
+    """The 1.0.0 histories take the old commands, the recorded ones the new: replaying
+    both proves each side of `workflow.patched("fewer-actions")`."""
+    alliance = [p for p in RECORDED_NOW if p.stem != "calendar_watch"]
+    assert all("fewer-actions" not in _patches(p) for p in RELEASED)
+    assert alliance and all("fewer-actions" in _patches(p) for p in alliance)
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=IDS)
 async def test_saved_history_replays_on_current_code(path):
     history = WorkflowHistory.from_json(f"alliance-{path.stem}", path.read_text(encoding="utf-8"))
     replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
@@ -52,7 +81,7 @@ async def test_saved_history_replays_on_current_code(path):
     assert result.replay_failure is None
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+@pytest.mark.parametrize("path", HISTORIES, ids=IDS)
 async def test_saved_history_replays_with_payload_encryption_on(path):
     """Histories written before the keys were set (all the saved ones) still replay on a
     worker whose converter has the payload codec: plain payloads pass through it."""

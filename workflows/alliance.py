@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 from workflows.common import NEXT_DEADLINE, refuse_unless, remember_request
 from workflows.effects import EffectQueue
@@ -36,6 +37,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.procedure import Recognition, Role
 
 
+# Since 1.1: effects queued together share one activity, search attributes are set once
+# per workflow task, and the term keeps one timer across the New Year.
+FEWER_ACTIONS = "fewer-actions"
+
+
 @dataclass
 class Addressing:
     """Who an alliance's notices go to, and what every notice of this run says."""
@@ -53,19 +59,50 @@ class AllianceWorkflow:
 
     s: Any  # ProcedureState or TermState: alliance_code, handled_requests, next_deadline
     effects: EffectQueue
+    lean: bool  # this run takes the 1.1 commands (`FEWER_ACTIONS`)
     _addressing: Callable[[], Addressing]
     _certificate_issued: Callable[[Effect, Recognition], None]
 
     def _open_outbox(self, outbox: Outbox | None) -> None:
+        # A run begun before 1.1 replays and goes on with the commands it was begun with.
+        self.lean = workflow.patched(FEWER_ACTIONS)
+        self._search_pending: dict[str, SearchAttributeUpdate] = {}
         self.effects = EffectQueue(
             outbox or Outbox(),
             alert=self._incident_alert,
             readdress=self._readdress,
             certificate_issued=self._certificate_issued,
+            batched=self.lean,
         )
 
     def _start_drain(self) -> None:
         self._drain = asyncio.create_task(self.effects.drain())  # kept: a task needs a holder
+        if self.lean:
+            self._searcher = asyncio.create_task(self._write_search_attributes())
+
+    # ------------------------------------------------------------------ search attributes
+
+    def _search(self, *updates: SearchAttributeUpdate) -> None:
+        """Set search attributes. A lean run gathers what one workflow task changes into
+        one upsert (one billable action) and leaves out values that are already set, such
+        as those a continued run inherits."""
+        if not self.lean:
+            workflow.upsert_search_attributes(list(updates))
+            return
+        for update in updates:
+            self._search_pending[update.key.name] = update
+
+    async def _write_search_attributes(self) -> None:
+        while True:
+            await workflow.wait_condition(lambda: bool(self._search_pending))
+            self._flush_search()
+
+    def _flush_search(self) -> None:
+        current = workflow.info().typed_search_attributes
+        changes = [u for u in self._search_pending.values() if current.get(u.key) != u.value]
+        self._search_pending = {}
+        if changes:
+            workflow.upsert_search_attributes(changes)
 
     async def _settle(self) -> None:
         """Before the run continues as new: no message half-handled and every queued effect
@@ -73,6 +110,8 @@ class AllianceWorkflow:
         await workflow.wait_condition(
             lambda: self.effects.idle() and workflow.all_handlers_finished()
         )
+        if self.lean:
+            self._flush_search()
 
     async def _finish_effects(self) -> None:
         """Before the workflow ends: every effect done, no handler running, and open
@@ -185,9 +224,7 @@ class AllianceWorkflow:
         if deadline == self.s.next_deadline:
             return
         self.s.next_deadline = deadline
-        workflow.upsert_search_attributes(
-            [NEXT_DEADLINE.value_set(deadline) if deadline else NEXT_DEADLINE.value_unset()]
-        )
+        self._search(NEXT_DEADLINE.value_set(deadline) if deadline else NEXT_DEADLINE.value_unset())
 
     # ------------------------------------------------------------------ incidents
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 from collections.abc import Callable
@@ -61,3 +62,27 @@ async def wait_until(instant: datetime, done: Callable[[], bool]) -> bool:
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(done, timeout=remaining)
     return done()
+
+
+class Alarm:
+    """One durable timer, kept while the waits that follow are for the same instant: a
+    message that leaves the next step where it was starts no second timer (each timer
+    started is a billable action)."""
+
+    def __init__(self) -> None:
+        self._at: datetime | None = None
+        self._timer: asyncio.Task[None] | None = None
+
+    async def wait(self, instant: datetime, done: Callable[[], bool]) -> bool:
+        """Wait for `done` or `instant`, whichever is first; True when `done` came true."""
+        if instant != self._at:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._at, self._timer = instant, None
+            remaining = instant - workflow.now()
+            if remaining > timedelta(0):
+                self._timer = asyncio.create_task(workflow.sleep(remaining))
+        timer = self._timer
+        if timer is not None:
+            await workflow.wait_condition(lambda: done() or timer.done())
+        return done()

@@ -1,7 +1,8 @@
 """The queue of pending effects: every side effect of a workflow, carried out in order.
 
 Handlers and the main loop only `put` effects; one drain per run executes them as
-activities, head first. Faults that may pass (a connection, a 4xx, a database that is
+activities, head first (since 1.1 several effects queued together share one activity:
+`activities.effects`). Faults that may pass (a connection, a 4xx, a database that is
 down) are retried by Temporal with a capped interval, so delivery resumes promptly once
 the fault is over, and nothing waits on them but the effects behind. An effect that can
 never succeed becomes an incident: staff get one alert, and the drain goes on.
@@ -21,9 +22,19 @@ from workflows.common import OPEN_INCIDENTS
 
 with workflow.unsafe.imports_passed_through():
     from activities.certificate import CertificateActivities
+    from activities.effects import EffectActivities
     from activities.email import EmailActivities
     from activities.registry import RegistryActivities
-    from domain.effects import Effect, EffectKind, Incident, IncidentStatus, Outbox
+    from domain.effects import (
+        Effect,
+        EffectBatch,
+        EffectKind,
+        EffectOutcome,
+        Incident,
+        IncidentStatus,
+        Outbox,
+        next_batch,
+    )
     from domain.notices import DeliveryStatus, Purpose
     from domain.procedure import Recognition
 
@@ -36,11 +47,13 @@ class EffectQueue:
         alert: Callable[[Incident], Effect],
         readdress: Callable[[Effect], Effect],
         certificate_issued: Callable[[Effect, Recognition], None],
+        batched: bool = False,
     ) -> None:
         self.outbox = outbox
         self._alert = alert  # the one email to staff about a new incident
         self._readdress = readdress  # a retried notice goes to the alliance's current contacts
         self._certificate_issued = certificate_issued
+        self._batched = batched  # runs from 1.1 on: effects queued together, one activity
         rules = outbox.rules
         self._retry = RetryPolicy(maximum_interval=timedelta(seconds=rules.retry_max_seconds))
 
@@ -54,6 +67,9 @@ class EffectQueue:
         """Carry out the effects for as long as the run lives, head of the queue first."""
         while True:
             await workflow.wait_condition(lambda: bool(self.outbox.pending))
+            if self._batched:
+                await self._carry_out_batch()
+                continue
             effect = self.outbox.pending[0]
             try:
                 await self._carry_out(effect)
@@ -70,6 +86,40 @@ class EffectQueue:
         incident.retried_at = workflow.now()
         self.put(self._readdress(incident.effect))
         self._count_incidents()
+
+    async def _carry_out_batch(self) -> None:
+        """The effects at the head of the queue in one activity; each outcome is then
+        taken as the effect's own activity's would have been."""
+        batch = next_batch(self.outbox.pending)
+        has_notice = any(e.notice is not None for e in batch)
+        try:
+            outcomes = await workflow.execute_activity_method(
+                EffectActivities.carry_out_effects,
+                EffectBatch(effects=batch),
+                start_to_close_timeout=sum((self._timeout(e) for e in batch), timedelta()),
+                heartbeat_timeout=(
+                    timedelta(seconds=self.outbox.rules.heartbeat_seconds) if has_notice else None
+                ),
+                retry_policy=self._retry,
+            )
+        except ActivityError as err:  # not retried: every effect of the batch is an incident
+            outcomes = [EffectOutcome(key=e.key, error=_reason(err)) for e in batch]
+        for effect, outcome in zip(batch, outcomes, strict=True):
+            if outcome.error:
+                self._fail(effect, outcome.error)
+            elif outcome.recognition is not None:
+                self._certificate_issued(effect, outcome.recognition)
+        del self.outbox.pending[: len(batch)]
+
+    def _timeout(self, effect: Effect) -> timedelta:
+        rules = self.outbox.rules
+        if effect.notice is not None:
+            seconds = rules.email_timeout_seconds
+        elif effect.certificate is not None:
+            seconds = rules.certificate_timeout_seconds
+        else:
+            seconds = rules.registry_timeout_seconds
+        return timedelta(seconds=seconds)
 
     async def _carry_out(self, effect: Effect) -> None:
         rules = self.outbox.rules

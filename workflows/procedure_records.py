@@ -81,7 +81,7 @@ class ProcedureRecords(AllianceWorkflow):
         self.s.stage_entered_at = workflow.now()
         self.s.clock = None
         self.s.stage_visit += 1
-        workflow.upsert_search_attributes([STATUS.value_set(stage.value)])
+        self._search(STATUS.value_set(stage.value))
         self._set_next_deadline(None)
 
     def _notice_closed(self) -> dict[str, Any]:

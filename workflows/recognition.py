@@ -97,12 +97,10 @@ class RecognitionWorkflow(StageClocks):
 
     @workflow.run
     async def run(self, inp: RecognitionInput) -> RecognitionResult:
-        workflow.upsert_search_attributes(
-            [
-                STATUS.value_set(self.s.stage.value),
-                DISTRICT.value_set(self.s.application.district.value),
-                LEAD_UNIT.value_set(self.s.application.lead_unit_code()),
-            ]
+        self._search(
+            STATUS.value_set(self.s.stage.value),
+            DISTRICT.value_set(self.s.application.district.value),
+            LEAD_UNIT.value_set(self.s.application.lead_unit_code()),
         )
         self._start_drain()
         while self.s.stage not in FINAL_STAGES:

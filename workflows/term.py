@@ -14,7 +14,15 @@ from datetime import date, timedelta
 from pydantic import BaseModel
 from temporalio import workflow
 
-from workflows.common import DISTRICT, LEAD_UNIT, STATUS, TERM_END, validate_with, wait_until
+from workflows.common import (
+    DISTRICT,
+    LEAD_UNIT,
+    STATUS,
+    TERM_END,
+    Alarm,
+    validate_with,
+    wait_until,
+)
 from workflows.term_records import STAFF, TermRecords
 
 with workflow.unsafe.imports_passed_through():
@@ -83,20 +91,20 @@ class TermWorkflow(TermRecords):
         self.s = inp.state
         self.announced = inp.announced
         self._open_outbox(inp.outbox)
+        self._alarm = Alarm()
 
     @workflow.run
     async def run(self, inp: TermInput) -> TermResult:
-        workflow.upsert_search_attributes(
-            [
-                STATUS.value_set(self.s.status.value),
-                DISTRICT.value_set(self.s.district.value),
-                LEAD_UNIT.value_set(self.s.lead_unit_code()),
-                TERM_END.value_set(end_of_day(self.s.term_end)),
-            ]
+        self._search(
+            STATUS.value_set(self.s.status.value),
+            DISTRICT.value_set(self.s.district.value),
+            LEAD_UNIT.value_set(self.s.lead_unit_code()),
+            TERM_END.value_set(end_of_day(self.s.term_end)),
         )
         self._start_drain()
         if not self.announced:
             self._announce_term()
+        run_year = local_date(workflow.now()).year
         while self.s.status not in ENDED:
             upcoming = milestones(self.s)
             boundary = start_of_day(date(local_date(workflow.now()).year + 1, 1, 1))
@@ -104,9 +112,16 @@ class TermWorkflow(TermRecords):
             self._set_next_deadline(step.due or step.at)
             seen = self.s.handled_requests[-1:]
             changed = lambda seen=seen: self.s.handled_requests[-1:] != seen  # noqa: E731
-            if await wait_until(min(step.at, boundary), changed):
+            if self.lean:
+                if await self._alarm.wait(step.at, changed):
+                    continue  # an action changed the state: recompute what comes next
+                if local_date(workflow.now()).year > run_year:
+                    # The term's first step in a new year starts a fresh history, carrying
+                    # its state; the new run takes the step. One timer spans the New Year.
+                    return await self._continue(self.s, announced=True)
+            elif await wait_until(min(step.at, boundary), changed):
                 continue  # an action changed the state: recompute what comes next
-            if step.at > boundary:
+            elif step.at > boundary:
                 # Every New Year the term starts a fresh history, carrying its state.
                 return await self._continue(self.s, announced=True)
             if step.key in self.s.done:
@@ -370,7 +385,7 @@ class TermWorkflow(TermRecords):
         elif action.kind == AssessmentKind.FINAL:  # a renewed certificate for five more years
             if self.s.status == TermStatus.RECTIFICATION:  # a failed re-check: the final decides
                 self.s.status = TermStatus.ACTIVE
-                workflow.upsert_search_attributes([STATUS.value_set(self.s.status.value)])
+                self._search(STATUS.value_set(self.s.status.value))
             self._issue_certificate(renewed_certificate(self.s))
         return self.s.status
 
@@ -387,7 +402,7 @@ class TermWorkflow(TermRecords):
         rectification.reason = action.reason
         if action.passed:
             self.s.status = TermStatus.ACTIVE
-            workflow.upsert_search_attributes([STATUS.value_set(self.s.status.value)])
+            self._search(STATUS.value_set(self.s.status.value))
         self._record_event(
             f"rectification.{rectification.result.value}", action.actor, reasons=action.reason
         )
@@ -489,7 +504,7 @@ class TermWorkflow(TermRecords):
         due = end_of_day(local_date(workflow.now()) + timedelta(days=days))
         self.s.rectification = Rectification(due=due)
         self.s.status = TermStatus.RECTIFICATION
-        workflow.upsert_search_attributes([STATUS.value_set(self.s.status.value)])
+        self._search(STATUS.value_set(self.s.status.value))
         self._record_event("rectification.ordered", SYSTEM_ACTOR, reasons=opinion)
         self._notify(
             Purpose.RECTIFICATION_NOTICE,

@@ -33,7 +33,7 @@ class TermRecords(AllianceWorkflow):
         **fields: Any,
     ) -> None:
         self.s.status = status
-        workflow.upsert_search_attributes([STATUS.value_set(status.value)])
+        self._search(STATUS.value_set(status.value))
         self._set_next_deadline(None)
         self._record_event(action, actor, reasons=reason, certificate_status=certificate, **fields)
 

@@ -50,7 +50,8 @@ from workflows.recognition import RecognitionResult, RecognitionWorkflow
 from workflows.term import TermWorkflow
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
-HISTORIES = PROJECT_ROOT / "tests" / "histories"
+HISTORIES = PROJECT_ROOT / "tests" / "histories"  # at the top: release 1.0.0's, kept as they are
+RECORDED_NOW = HISTORIES / "1.1"  # the current code's, recorded by `keep_history`
 
 
 async def start_time_skipping() -> WorkflowEnvironment:
@@ -149,14 +150,15 @@ class Bureau:
         """Save this run's history for the replay tests when ALLIANCE_RECORD_HISTORIES=1.
 
         Saved histories are committed; replaying them proves a change to the workflow
-        code still reproduces the commands of workflows already running.
+        code still reproduces the commands of workflows already running. They go to
+        `tests/histories/1.1/`; release 1.0.0's stay at the top of `tests/histories/`.
         """
         if os.environ.get("ALLIANCE_RECORD_HISTORIES") != "1":
             return
         handle = self.client.get_workflow_handle(workflow_id) if workflow_id else self.handle(code)
         history = await handle.fetch_history()
-        HISTORIES.mkdir(exist_ok=True)
-        (HISTORIES / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
+        RECORDED_NOW.mkdir(parents=True, exist_ok=True)
+        (RECORDED_NOW / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
 
     async def settled(self, code: str, seconds: float = 15) -> Outbox:
         """Wait (real time) until the alliance's queued effects are done: registry rows

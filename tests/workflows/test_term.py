@@ -405,12 +405,7 @@ async def test_report_at_the_last_second_of_december_is_on_time_and_one_second_l
     await bureau.sleep_until(report_due(first) - timedelta(seconds=1))
     on_time = await bureau.act(code, "submit_annual_report", report(first))
     assert not on_time.late
-    await bureau.sleep_until(report_due(second) - timedelta(seconds=1))
-    before = (await bureau.term_handle(code).describe()).run_id
-    await bureau.sleep_until(report_due(second) + timedelta(seconds=1))
-    # That second is also the New Year, when the term continues as new: act on the new run
-    # (the real server hands an update over to it; the test server refuses it meanwhile).
-    await bureau.wait_for_new_run(code, before)
+    await bureau.sleep_until(report_due(second) + timedelta(seconds=1))  # 00:00:00, 1 January
     late = await bureau.act(code, "submit_annual_report", report(second))
     assert late.late
     await bureau.sleep(timedelta(days=2))
@@ -420,25 +415,44 @@ async def test_report_at_the_last_second_of_december_is_on_time_and_one_second_l
     assert overdue_years == []
 
 
-async def test_new_year_continues_as_new_keeping_state_and_a_message_at_the_boundary(bureau):
+async def test_a_new_years_first_step_continues_as_new_keeping_a_message_just_before(
+    bureau,
+):
+    """A run lasts until the term's first step in a later year: no timer wakes the term at
+    the New Year itself, and the step's new run keeps what the old one was told."""
+    from domain.term import MembershipChange, milestones
+
     code = await bureau.recognise()
+    before = (await bureau.term_handle(code).describe()).run_id
     state = await bureau.term_state(code)
-    year = report_years(state)[0]
-    before = await bureau.term_handle(code).describe()
-    handled_before = set((await bureau.term_state(code)).done)
-    new_year = report_due(year - 1) + timedelta(seconds=1)  # 00:00:00 on 1 January, Beijing
-    await bureau.sleep_until(new_year - timedelta(seconds=2))
-    await bureau.act(code, "submit_annual_report", report(year))
+    started = local_date(await bureau.now())
+    new_year = at_local(started.replace(year=started.year + 1, month=1, day=1), 0)
+    await bureau.sleep_until(new_year + timedelta(days=1))
+    assert (await bureau.term_handle(code).describe()).run_id == before  # nothing was due
+    step = next(m for m in milestones(await bureau.term_state(code)) if m.at > new_year)
+    await bureau.sleep_until(step.at - timedelta(seconds=2))
+    app = sample_application()
+    contact = app.contacts[0].model_copy(update={"email": "new-secretariat@example.com"})
+    change = MembershipChange(
+        request_id=request_id(),
+        actor=ALLIANCE,
+        members=app.members,
+        contacts=[contact],
+        note="秘书处更换联系人",
+    )
+    await bureau.act(code, "change_membership", change)
+    await bureau.wait_for_new_run(code, before, seconds=30)
+    after = await bureau.wait_for_term(code, lambda s: step.key in s.done)
+    assert after.contacts == [contact]  # the message just before the step is kept
+    assert set(state.done) <= set(after.done)  # what was handled stays handled
+    with pytest.raises(ProcedureActionFailed, match="已处理"):
+        await bureau.act(code, "change_membership", change)  # the new run knows the request
+    assert len(bureau.mails("membership_changed")) == 1
     await bureau.sleep(timedelta(seconds=5))
-    again = report(year)
-    with pytest.raises(ProcedureActionFailed, match="已提交"):
-        await bureau.act(code, "submit_annual_report", again)
-    after_state = await bureau.wait_for_term(code, lambda s: True)
-    after = await bureau.term_handle(code).describe()
-    assert after.run_id != before.run_id
-    assert after_state.report(year).status == "submitted"
-    assert handled_before <= set(after_state.done)  # what was handled stays handled
-    assert len(bureau.mails("report_received")) == 1
+    step_notices = [
+        m for m in bureau.mails() if m["X-Alliance-Notice-Key"].endswith(f":{step.key}")
+    ]
+    assert len(step_notices) == 1  # the step's notice went out once, from the new run
 
 
 async def test_membership_change_is_rechecked_against_article_8(bureau):
