@@ -39,6 +39,9 @@ class EffectActivities:
         """Carry out the batch in order; one outcome per effect."""
         outcomes = []
         for effect in batch.effects:
+            # Alive between effects, carrying forward what an earlier attempt told its
+            # retry (that the relay took the notice), for the notice to read.
+            activity.heartbeat(*activity.info().heartbeat_details)
             try:
                 outcomes.append(await self._carry_out(effect))
             except ApplicationError as error:

@@ -1,0 +1,98 @@
+"""Effects queued together are carried out by one activity, each as its own would be."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiosmtplib
+import pytest
+from sqlmodel import func, select
+from temporalio.testing import ActivityEnvironment
+
+from activities.certificate import CertificateActivities
+from activities.effects import EffectActivities
+from activities.email import EmailActivities
+from activities.registry import RegistryActivities
+from domain.effects import Effect, EffectBatch, EffectKind, next_batch
+from domain.notices import Notice, Purpose
+from registry.database import session_scope
+from registry.tables import AuditEntry
+from tests.activities.test_registry_faults import _event
+from tests.support.databases import postgres_registry
+from tests.support.smtp_fixture import settings_for, smtp_server  # noqa: F401
+from tests.support.smtp_server import RecordingSmtpServer
+
+LEAD = "mishuchu@lingmei-alliance.example"
+NOW = datetime(2026, 11, 30, tzinfo=UTC)
+
+
+def _notice(key: str) -> Effect:
+    notice = Notice(
+        key=key,
+        alliance_code="2026-0001",
+        purpose=Purpose.PROGRESS,
+        to_emails=[LEAD],
+        context={
+            "alliance_name": "鞍山市菱镁新材料产业技术创新战略联盟",
+            "alliance_code": "2026-0001",
+            "district": "haicheng",
+            "district_name": "海城市",
+            "stage_name": "县区审查推荐",
+            "next_stage_name": "专家评审",
+        },
+    )
+    return Effect(key=key, kind=EffectKind.SEND_NOTICE, queued_at=NOW, notice=notice)
+
+
+def _record(reasons: str) -> Effect:
+    event = _event(reasons)
+    return Effect(key=event.key, kind=EffectKind.RECORD_EVENT, queued_at=NOW, event=event)
+
+
+def _effects(settings) -> EffectActivities:
+    return EffectActivities(
+        RegistryActivities(settings), EmailActivities(settings), CertificateActivities(settings)
+    )
+
+
+def _audit_entries(url: str, key: str) -> int:
+    with session_scope(url) as session:
+        return session.exec(select(func.count()).where(AuditEntry.key == key)).one()
+
+
+def test_one_activity_takes_the_head_of_the_queue_with_one_notice_at_most():
+    queue = [_record("甲"), _notice("k1"), _record("乙"), _notice("k2"), _record("丙")]
+    assert [e.key for e in next_batch(queue)] == [e.key for e in queue[:3]]
+    assert len(next_batch([_record(f"第{i}件") for i in range(25)])) == 20
+
+
+async def test_an_effect_that_can_never_succeed_is_reported_and_the_next_still_runs(
+    smtp_server: RecordingSmtpServer,  # noqa: F811
+    tmp_path,
+):
+    with postgres_registry() as url:
+        carry_out = _effects(settings_for(smtp_server, url, tmp_path)).carry_out_effects
+        batch = EffectBatch(effects=[_record("含\x00空字符"), _notice("notice-1")])
+        refused, sent = await ActivityEnvironment().run(carry_out, batch)
+        assert refused.error.startswith("RegistryDataError: ")
+        assert sent.error == "" and len(smtp_server.to(LEAD)) == 1
+        # a repeat (a retried attempt) sends nothing again
+        again = await ActivityEnvironment().run(carry_out, batch)
+        assert again[1].error == "" and len(smtp_server.to(LEAD)) == 1
+
+
+async def test_a_passing_fault_fails_the_attempt_and_the_retry_repeats_nothing(
+    smtp_server: RecordingSmtpServer,  # noqa: F811
+    tmp_path,
+):
+    with postgres_registry() as url:
+        carry_out = _effects(settings_for(smtp_server, url, tmp_path)).carry_out_effects
+        record = _record("正常")
+        batch = EffectBatch(effects=[record, _notice("notice-2")])
+        smtp_server.defer_next()  # 451: try again later
+        with pytest.raises(aiosmtplib.SMTPException, match="451"):
+            await ActivityEnvironment().run(carry_out, batch)
+        assert _audit_entries(url, record.key) == 1 and smtp_server.to(LEAD) == []
+        outcomes = await ActivityEnvironment().run(carry_out, batch)
+        assert [o.error for o in outcomes] == ["", ""]
+        assert _audit_entries(url, record.key) == 1 and len(smtp_server.to(LEAD)) == 1
