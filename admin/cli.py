@@ -29,6 +29,8 @@ from admin.terminal import (
 from domain.districts import District, district_zh
 
 if TYPE_CHECKING:
+    from temporalio.client import Client
+
     from client.actions import StaffAction
     from domain.procedure import PanelMember
 
@@ -89,13 +91,12 @@ def _code(given: str) -> str:
 
 def _send(code: str, name: StaffAction, action) -> None:
     """Send one action of the catalogue and print the workflow's answer."""
-    from client.actions import StaffAction
+    from client.actions import ActionResult, StaffAction
     from client.alliances import ProcedureActionFailed, act
     from client.connection import connect
     from domain.procedure import status_zh
     from domain.settings import get_settings
     from domain.term import PlaqueHandoverRecord, TermStatus
-    from workflows.recognition import ActionResult
 
     code = _code(code)
 
@@ -183,7 +184,6 @@ def show(code: str) -> None:
 
     from client.alliances import ProcedureActionFailed
     from domain.procedure import status_zh
-    from registry.alliance_codes import alliances_led_by
     from registry.database import session_scope
     from registry.tables import Alliance, AuditEntry, DecisionRow
 
@@ -192,6 +192,8 @@ def show(code: str) -> None:
     with session_scope(url) as session:
         alliance = session.get(Alliance, code)
         if alliance is None:
+            from registry.alliance_codes import alliances_led_by
+
             led = alliances_led_by(url, code.upper())
             if led:
                 console.print(f"发起单位 {code.upper()} 牵头的联盟 (alliances this unit leads):")
@@ -218,8 +220,7 @@ def show(code: str) -> None:
             f"，有效期至 (valid until) {alliance.term_end}"
         )
     try:
-        _show_live_state(code, alliance.status)
-        _show_effects(code)
+        asyncio.run(_show_workflow(code, alliance.status))
     except ProcedureActionFailed as failed:
         console.print(f"[yellow]{failed}[/yellow]")
     shown = table("决定 decision", "actor", "reasons", "时间 (北京时间)")
@@ -232,7 +233,17 @@ def show(code: str) -> None:
     console.print(log)
 
 
-def _show_live_state(code: str, status: str) -> None:
+async def _show_workflow(code: str, status: str) -> None:
+    """What the running workflow knows, over one connection to Temporal."""
+    from client.connection import connect
+    from domain.settings import get_settings
+
+    client = await connect(get_settings())
+    await _show_live_state(client, code, status)
+    await _show_effects(client, code)
+
+
+async def _show_live_state(client: Client, code: str, status: str) -> None:
     """What the running workflow knows beyond the registry: deadlines, notice, objections."""
     from client.alliances import procedure_state, term_state
     from domain.procedure import FINAL_STAGES, Stage
@@ -240,7 +251,7 @@ def _show_live_state(code: str, status: str) -> None:
     from domain.term import ASSESSMENT_ZH, ENDED, GRADE_ZH, TermStatus
 
     if status in {s.value for s in Stage} - {s.value for s in FINAL_STAGES}:
-        state = asyncio.run(_live(procedure_state, code))
+        state = await procedure_state(client, code)
         if state.clock:
             console.print(f"期限 deadline: {beijing(state.clock.deadline)} (北京时间)")
         if state.notice:
@@ -254,10 +265,10 @@ def _show_live_state(code: str, status: str) -> None:
                 f"批复文件 approval document: 不早于 (not before) {state.approval_plan.first_day}"
             )
     elif status in {s.value for s in TermStatus} - {s.value for s in ENDED}:
-        state = asyncio.run(_live(term_state, code))
-        if state.next_deadline:
-            console.print(f"下一期限 next deadline: {beijing(state.next_deadline)} (北京时间)")
-        for report in state.reports:
+        term = await term_state(client, code)
+        if term.next_deadline:
+            console.print(f"下一期限 next deadline: {beijing(term.next_deadline)} (北京时间)")
+        for report in term.reports:
             late = "（逾期）" if report.late else ""
             console.print(f"{report.year}年度报告 annual report: {report.status}{late}")
             if report.statistics is not None:
@@ -266,31 +277,25 @@ def _show_live_state(code: str, status: str) -> None:
                     "  创新资源统计 statistics: "
                     + "；".join(f"{f.title_zh} {v or '未填报'}" for f, v in figures)
                 )
-        for assessment in state.assessments:
+        for assessment in term.assessments:
             console.print(
                 f"{ASSESSMENT_ZH[assessment.kind]}: 材料截止 {beijing(assessment.materials_due)}"
                 f"  结果 {GRADE_ZH[assessment.grade] if assessment.grade else '-'}"
             )
-        if state.rectification:
-            console.print(f"整改期限 rectification due: {beijing(state.rectification.due)}")
-        if handed := state.plaque_handed_over:
+        if term.rectification:
+            console.print(f"整改期限 rectification due: {beijing(term.rectification.due)}")
+        if handed := term.plaque_handed_over:
             console.print(
                 f"牌匾交付 plaque handed over: {handed.handed_over_on}，接收人 {handed.received_by}"
             )
 
 
-def _show_effects(code: str) -> None:
+async def _show_effects(client: Client, code: str) -> None:
     """Effects still to do (with the error of the one being retried) and open incidents."""
     from client.alliances import outbox as read_outbox
     from client.alliances import pending_attempt
-    from client.connection import connect
-    from domain.settings import get_settings
 
-    async def read():
-        client = await connect(get_settings())
-        return await read_outbox(client, code), await pending_attempt(client, code)
-
-    box, attempt = asyncio.run(read())
+    box, attempt = await read_outbox(client, code), await pending_attempt(client, code)
     if box.pending:
         console.print(f"[yellow]待办事项 effects pending: {len(box.pending)}[/yellow]")
         for effect in box.pending:
@@ -304,13 +309,6 @@ def _show_effects(code: str) -> None:
             f"[red]故障 incident {incident.number}[/red] {incident.effect.summary()}: "
             f"{incident.error}\n  → alliance-admin incidents retry {code} {incident.number}"
         )
-
-
-async def _live(query, code: str):
-    from client.connection import connect
-    from domain.settings import get_settings
-
-    return await query(await connect(get_settings()), code)
 
 
 @app.command("outbox")
@@ -462,6 +460,35 @@ def migrate_command() -> None:
     else:
         years = done.loaded_years
         console.print(f"节假日已有 (holiday years loaded) {years[0]}–{years[-1]}")
+
+
+@app.command("seed")
+def seed_command(
+    n: int = typer.Argument(..., min=1, help="how many alliances"),
+    workflows: bool = typer.Option(
+        False, "--workflows", help="also start the workflows of those still running on Temporal"
+    ),
+) -> None:
+    """基准测试数据 (benchmarks only): N made-up alliances in a fresh registry, with members,
+    applications and annual reports; `--workflows` starts their workflows too."""
+    from datetime import UTC, datetime
+
+    import admin.seed
+    from domain.settings import get_settings
+
+    settings = get_settings()
+    now = datetime.now(UTC)
+    try:
+        counts = admin.seed.seed_registry(settings.registry_url(), n, now, console.print)
+    except admin.seed.RegistryNotEmpty as refused:
+        raise refuse(str(refused)) from refused
+    console.print(
+        f"registry: {counts.alliances} alliances, {counts.members} members, "
+        f"{counts.reports} annual reports in {counts.seconds:.1f} s"
+    )
+    if workflows:
+        started = asyncio.run(admin.seed.start_workflows(settings, n, now, say=console.print))
+        console.print(f"workflows started: {started}")
 
 
 @app.command("replay")

@@ -286,16 +286,25 @@ async def rehearse(
 
 
 async def _run_terms(env, scenarios: dict[str, Scenario]) -> None:
-    """Advance simulated time from one scripted decision to the next until every term ends."""
+    """Advance simulated time from one scripted decision to the next until every term ends.
+
+    A finished term is not asked again: once a revoked term's run has closed, each query
+    would replay its whole history. Decisions falling due at the same instant are taken
+    together, in rehearsal order, before the clock moves on."""
     client = env.client
+    running = dict(scenarios)
     for _ in range(1000):
         now = await env.get_current_time()
-        steps = []
-        for code, scenario in scenarios.items():
-            state = await client.get_workflow_handle(workflow_id_for(code)).query(
-                TermWorkflow.state
+        states = await asyncio.gather(
+            *(
+                client.get_workflow_handle(workflow_id_for(code)).query(TermWorkflow.state)
+                for code in running
             )
+        )
+        steps = []
+        for (code, scenario), state in zip(list(running.items()), states, strict=True):
             if finished(state):
+                del running[code]
                 continue
             step = next_step(scenario, state, now)
             if step is not None:
@@ -307,12 +316,14 @@ async def _run_terms(env, scenarios: dict[str, Scenario]) -> None:
                 steps.append((max(upcoming[0].at, now) + timedelta(minutes=1), code, None))
         if not steps:
             return
-        at, code, step = min(steps, key=lambda item: item[0])
+        at = min(when for when, _, _ in steps)
         if at > now:
             await env.sleep(at - now)
-        if step is not None:
+        due = [(code, step) for when, code, step in steps if when == at and step is not None]
+        for code, step in due:
             await act(client, code, step.update, step.action)
-        await asyncio.sleep(0.05)  # let the worker record what the action set off
+        if due:
+            await asyncio.sleep(0.05)  # let the worker record what the actions set off
 
 
 def timeline(url: str, names: dict[str, str]) -> list[str]:

@@ -4,7 +4,9 @@
 .venv/bin/python -m bench.cli_latency --no-action   # without a dev server and worker
 
 Each command runs `--runs` times (default 5) as a new process, the way an operator starts
-it, and the median, fastest and slowest are printed with the exact command. The read
+it, and the median, fastest and slowest are printed with the exact command, the median
+CPU time of the process (user + system: less swayed than wall time by other work on the
+machine) and the load average when the command's runs ended. The read
 commands run on a SQLite registry brought to the current schema by `alliance-admin migrate`
 in a temporary data folder. For the action, a Temporal dev server and a worker start in
 that folder, `starter.py submit` opens the sample application's procedure, and the district
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shlex
 import signal
 import socket
@@ -43,13 +46,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def timed(command: list[str], env: dict[str, str], runs: int) -> list[float]:
-    """Wall seconds of each run; a failing run stops the benchmark with its output."""
+def timed(command: list[str], env: dict[str, str], runs: int) -> list[tuple[float, float]]:
+    """Wall and CPU seconds of each run; a failing run stops the benchmark with its output."""
     seconds = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
-        seconds.append(time.perf_counter() - started)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        seconds.append((wall, cpu))
         if done.returncode != 0:
             raise SystemExit(
                 f"{shlex.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
@@ -57,12 +64,15 @@ def timed(command: list[str], env: dict[str, str], runs: int) -> list[float]:
     return seconds
 
 
-def report(kind: str, command: list[str], seconds: list[float]) -> None:
-    median = statistics.median(seconds)
+def report(kind: str, command: list[str], seconds: list[tuple[float, float]]) -> None:
+    walls = [wall for wall, _ in seconds]
+    median = statistics.median(walls)
+    cpu = statistics.median(cpu for _, cpu in seconds)
     verdict = "ok" if median <= REQUIRED[kind] else "OVER"
     print(
-        f"{kind:6} median {median:5.2f} s  (min {min(seconds):.2f}, max {max(seconds):.2f};"
-        f" required ≤ {REQUIRED[kind]} s: {verdict})  {shlex.join(_shown(command))}",
+        f"{kind:6} median {median:5.2f} s  (min {min(walls):.2f}, max {max(walls):.2f};"
+        f" required ≤ {REQUIRED[kind]} s: {verdict}; cpu {cpu:.2f} s;"
+        f" load {os.getloadavg()[0]:.2f})  {shlex.join(_shown(command))}",
         flush=True,
     )
 

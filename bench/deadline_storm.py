@@ -7,7 +7,8 @@ Alembic holding the N alliance rows, and an SMTP server (`bench.smtp_sink`, a se
 process that logs the arrival time of each message; or the project's MailCapture with
 `--smtp capture`).
 
-Two phases run one after the other on the same server with the same worker settings:
+Two phases run one after the other on the same server with the same worker options (the
+shipped ones, `worker.worker_options`: sandbox, cache, slots, pollers; or --worker-option):
 
 1. storm: N `TermWorkflow`s, each with a one-notice milestone at the shared instant.
    Measured: seconds from the instant until the SMTP server has accepted the last notice.
@@ -26,6 +27,11 @@ just before 09:00 Beijing.
   with a start delay ending at the instant, so all of them wake together and send the
   reminder at once. The skeleton in this mode is started the same way (its timer is then
   skipped). This storm also contains each workflow's first task (search attribute upserts).
+
+Printed besides the completion times: each phase's workflow tasks (Core's own execution
+time of each, from the SDK's metrics: median, longest, how many over 5 s), the worker's CPU
+per workflow (this process, which runs the worker, from the instant to the last
+completion) and the load average.
 
     .venv/bin/python -m bench.deadline_storm --n 2000
 """
@@ -54,6 +60,12 @@ from pathlib import Path
 from sqlmodel import func, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
+from temporalio.runtime import (
+    MetricBuffer,
+    MetricBufferDurationFormat,
+    Runtime,
+    TelemetryConfig,
+)
 from temporalio.worker import Worker
 
 from bench.skeleton import COMPLETED, SkeletonWorkflow, skeleton_noop
@@ -77,7 +89,7 @@ from local_stack import dev_server_command, wait_for_temporal
 from registry.database import session_scope, upgrade_schema
 from registry.tables import Alliance
 from registry.tables import EmailMessage as EmailRecord
-from worker import WORKFLOWS, activities_for, build_worker
+from worker import SHARED_WITH_SANDBOX, WORKFLOWS, activities_for, build_worker, worker_options
 from workflows.term import TermInput, TermWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -324,6 +336,33 @@ def registry_counts(url: str) -> dict[str, int]:
     return counts
 
 
+# ---------------------------------------------------------------------------- task durations
+
+TASK_LATENCY = "temporal_workflow_task_execution_latency"
+SLOW_TASK = 5.0  # seconds: Core warns "Workflow task duration exceeded 5 seconds" (TMPRL1104)
+
+
+class TaskDurations:
+    """Each workflow task's execution time (poll answered -> completion sent, as Core
+    measures it for its 5-second warning), from the SDK's metric buffer, by task queue."""
+
+    def __init__(self) -> None:
+        self.buffer = MetricBuffer(200_000, MetricBufferDurationFormat.SECONDS)
+        self.runtime = Runtime(telemetry=TelemetryConfig(metrics=self.buffer))
+        self.seconds: dict[str, list[float]] = {}
+
+    def drain(self) -> None:
+        for update in self.buffer.retrieve_updates():
+            if update.metric.name == TASK_LATENCY:
+                queue = str(update.attributes.get("task_queue", ""))
+                self.seconds.setdefault(queue, []).append(float(update.value))
+
+    def take(self, queue: str) -> list[float]:
+        """The durations recorded for the queue since the last take, sorted."""
+        self.drain()
+        return sorted(self.seconds.pop(queue, []))
+
+
 # ---------------------------------------------------------------------------- phases
 
 
@@ -337,6 +376,7 @@ class Phase:
     offsets: list[float] = field(default_factory=list)  # completion - instant, sorted
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds from instant to last
     complete: bool = False
+    tasks: list[float] = field(default_factory=list)  # workflow task durations in the window
     breakdown: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -396,9 +436,12 @@ class CpuWindow:
         return used
 
 
-async def wait_for_completions(phase: Phase, read, cpu: CpuWindow, timeout: float, say) -> None:
+async def wait_for_completions(
+    phase: Phase, read, cpu: CpuWindow, timeout: float, say, durations: TaskDurations, queue: str
+) -> None:
     """Follow completions from the instant until N arrived or `timeout` seconds passed."""
     await sleep_until(phase.instant)
+    durations.take(queue)  # the tasks before the instant (starts) are not the storm's
     cpu.begin()
     instant = phase.instant.timestamp()
     deadline = time.monotonic() + timeout
@@ -414,8 +457,10 @@ async def wait_for_completions(phase: Phase, read, cpu: CpuWindow, timeout: floa
         if time.monotonic() - last_report >= 10:
             last_report = time.monotonic()
             say(f"  {phase.name}: {len(times)}/{phase.n} after {time.time() - instant:.1f} s")
+        durations.drain()
         await asyncio.sleep(0.1)
     phase.cpu = cpu.end()
+    phase.tasks = durations.take(queue)
     phase.offsets = sorted(t - instant for t in times)[: phase.n]
 
 
@@ -425,7 +470,7 @@ def make_worker(client: Client, task_queue: str, workflows, activities, options)
     )
 
 
-async def storm_phase(args, client, settings, mail, cpu, say) -> Phase:
+async def storm_phase(args, client, settings, mail, cpu, say, durations) -> Phase:
     now = datetime.now(UTC)
     instant = plan_instant(args)
     states = [storm_state(i, now, instant, args.mode) for i in range(args.n)]
@@ -471,7 +516,9 @@ async def storm_phase(args, client, settings, mail, cpu, say) -> Phase:
                     firsts.setdefault(key, at)
             return list(firsts.values())
 
-        await wait_for_completions(phase, read, cpu, args.timeout, say)
+        await wait_for_completions(
+            phase, read, cpu, args.timeout, say, durations, settings.task_queue
+        )
         # Let the activities finish their registry writes before the worker stops.
         url = settings.registry_url()
         for _ in range(int(args.timeout)):
@@ -491,16 +538,18 @@ async def storm_phase(args, client, settings, mail, cpu, say) -> Phase:
     return phase
 
 
-async def skeleton_phase(args, client, settings, cpu, say) -> Phase:
+async def skeleton_phase(args, client, settings, cpu, say, durations) -> Phase:
     instant = plan_instant(args)
     phase = Phase("skeleton", args.n, instant)
     COMPLETED.clear()
+    queue = f"{settings.task_queue}-skeleton"
+    # The storm's worker options (sandbox, cache, slots, pollers), or the --worker-option ones.
     worker = make_worker(
         client,
-        f"{settings.task_queue}-skeleton",
+        queue,
         [SkeletonWorkflow],
         [skeleton_noop],
-        args.worker_options,
+        args.worker_options or worker_options(settings),
     )
 
     def starter(i: int):
@@ -525,7 +574,9 @@ async def skeleton_phase(args, client, settings, cpu, say) -> Phase:
         phase.start_seconds = await start_all([starter(i) for i in range(args.n)], args.concurrency)
         phase.margin = (instant - datetime.now(UTC)).total_seconds()
         say(f"  started in {phase.start_seconds:.1f} s; {phase.margin:.1f} s before the instant")
-        await wait_for_completions(phase, lambda: list(COMPLETED.values()), cpu, args.timeout, say)
+        await wait_for_completions(
+            phase, lambda: list(COMPLETED.values()), cpu, args.timeout, say, durations, queue
+        )
         # The histories are read once every skeleton has closed (its last workflow task done).
         query = "WorkflowType = 'SkeletonWorkflow' AND ExecutionStatus = 'Running'"
         for _ in range(int(args.timeout)):
@@ -673,6 +724,23 @@ def print_results(args, storm: Phase | None, skeleton: Phase | None, worker_desc
     if storm and skeleton and storm.offsets and skeleton.offsets:
         print(f"storm / skeleton (last completion): {storm.seconds / skeleton.seconds:.2f}")
     for phase in (storm, skeleton):
+        if phase is None or not phase.offsets:
+            continue
+        worker_cpu = phase.cpu.get("bench+worker", float("nan"))
+        tasks = phase.tasks
+        slow = sum(1 for t in tasks if t > SLOW_TASK)
+        longest = f"{tasks[-1]:.2f} s" if tasks else "-"
+        median = f"{tasks[len(tasks) // 2]:.3f} s" if tasks else "-"
+        print(
+            f"{phase.name:<9}: worker CPU {worker_cpu / phase.n * 1000:.0f} ms per workflow"
+            f" (bench+worker process, instant to last); workflow tasks {len(tasks)},"
+            f" median {median}, longest {longest}, over {SLOW_TASK:.0f} s: {slow}"
+        )
+    print(
+        f"load    : 1-minute load average {args.load_before:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end (2 cores shared with other work)"
+    )
+    for phase in (storm, skeleton):
         if phase is None:
             continue
         if not phase.complete:
@@ -743,21 +811,25 @@ async def run(args) -> None:
     mail = (CaptureCounter if args.smtp == "capture" else SmtpSink)(settings.smtp_port, folder)
     server = None
     storm = skeleton = None
+    shipped = worker_options(settings)
     worker_desc = (
-        f"Worker options {args.worker_options}"
+        f"Worker options {args.worker_options} (both phases)"
         if args.worker_options
-        else "worker.build_worker defaults (temporalio: 100 concurrent activities, 100 "
-        "workflow tasks, 1000 cached workflows, 5+5 pollers)"
+        else "worker.build_worker with the shipped settings, for both phases (sandbox passing"
+        f" through {', '.join(SHARED_WITH_SANDBOX)};"
+        f" {', '.join(f'{k}={v}' for k, v in shipped.items() if k != 'workflow_runner')};"
+        " the SDK's defaults otherwise)"
     )
+    durations = TaskDurations()
     try:
         mail.start()
         server = start_dev_server(settings, folder, args.server_arg)
-        client = await wait_for_temporal(settings, server)
+        client = await wait_for_temporal(settings, server, runtime=durations.runtime)
         cpu = CpuWindow({"temporal server": server.pid, "smtp sink": mail.pid})
         if args.phases in ("both", "storm"):
-            storm = await storm_phase(args, client, settings, mail, cpu, say)
+            storm = await storm_phase(args, client, settings, mail, cpu, say, durations)
         if args.phases in ("both", "skeleton"):
-            skeleton = await skeleton_phase(args, client, settings, cpu, say)
+            skeleton = await skeleton_phase(args, client, settings, cpu, say, durations)
     finally:
         stop_process(server)
         mail.stop()
@@ -823,6 +895,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args(argv)
     args.worker_options = parse_options(args.worker_option)
+    args.load_before = os.getloadavg()[0]
     # SIGTERM ends the run like Ctrl-C, so the server and SMTP processes are stopped.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     asyncio.run(run(args))

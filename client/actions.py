@@ -1,11 +1,15 @@
 """The catalogue of staff actions: one entry per thing a person does to an alliance's workflow.
 
-Each entry names the workflow update it sends (a typed reference to the workflow method,
-so the update's name and result type come from the workflow itself), the pydantic model
-of the action, the roles of the signed-in staff who may take it in the console, the
+Each entry names the workflow update it sends and the type it answers with, the pydantic
+model of the action, the roles of the signed-in staff who may take it in the console, the
 `alliance-admin` command that sends it, and its labels in Chinese and English. The CLI,
 the console's forms and the action lists all read this one table; a test fails when an
-entry has no console form or no CLI command.
+entry has no console form or no CLI command, or when its update, model or answer is not
+the workflow method's.
+
+The update is named rather than referenced (`RecognitionWorkflow.district_review`) so that
+sending an action does not import the workflows, and with them the activities: a command
+of `alliance-admin` starts in a new process each time.
 
 The workflow's validators still decide in the end: `roles` only keeps the console from
 offering a form that cannot work.
@@ -18,7 +22,6 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.effects import IncidentRetry
 from domain.procedure import (
@@ -30,24 +33,27 @@ from domain.procedure import (
     ObjectionResolution,
     Resubmission,
     Role,
+    Stage,
     Withdrawal,
 )
 from domain.term import (
     AnnualReportReview,
     AnnualReportSubmission,
     AssessmentMaterials,
+    AssessmentRecord,
     AssessmentResult,
     MembershipChange,
     PlaqueHandover,
+    PlaqueHandoverRecord,
+    Rectification,
     RectificationExtension,
     RectificationRecheck,
     RectificationReport,
+    ReportRecord,
     Revocation,
     TermExtension,
+    TermStatus,
 )
-from workflows.alliance import AllianceWorkflow
-from workflows.recognition import RecognitionWorkflow
-from workflows.term import TermWorkflow
 
 
 class StaffAction(StrEnum):
@@ -76,6 +82,15 @@ class StaffAction(StrEnum):
     RETRY_INCIDENT = "retry_incident"
 
 
+class ActionResult(BaseModel):
+    """What a recognition procedure's update answers: the stage the alliance is now in.
+    The fields of `workflows.procedure_records.ActionResult`, which the workflow sends as
+    JSON; the catalogue's test fails when the two differ."""
+
+    stage: Stage
+    message: str
+
+
 class Phase(StrEnum):
     PROCEDURE = "procedure"  # the recognition procedure (article 9)
     TERM = "term"  # the five-year term (articles 11 and 12)
@@ -85,7 +100,8 @@ class Phase(StrEnum):
 @dataclass(frozen=True)
 class ActionSpec:
     name: StaffAction
-    update: UpdateMethodMultiParam[[Any, Any], Any]  # the workflow's update method
+    update: str  # the name of the workflow's update (its method's name)
+    result: type[Any]  # what the update answers with
     model: type[BaseModel]
     phase: Phase
     roles: frozenset[Role]  # who may take it in the console
@@ -99,7 +115,8 @@ BUREAU = frozenset({Role.BUREAU_STAFF})
 _SPECS = [
     ActionSpec(
         StaffAction.DISTRICT_REVIEW,
-        RecognitionWorkflow.district_review,
+        "district_review",
+        ActionResult,
         DistrictReview,
         Phase.PROCEDURE,
         frozenset({Role.DISTRICT_REVIEWER}),
@@ -109,7 +126,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.RESUBMIT,
-        RecognitionWorkflow.resubmit,
+        "resubmit",
+        ActionResult,
         Resubmission,
         Phase.PROCEDURE,
         frozenset({Role.BUREAU_STAFF, Role.DISTRICT_REVIEWER}),
@@ -120,7 +138,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.EXPERT_REVIEW,
-        RecognitionWorkflow.expert_review,
+        "expert_review",
+        ActionResult,
         ExpertReview,
         Phase.PROCEDURE,
         frozenset({Role.EXPERT_ORGANISER}),
@@ -130,7 +149,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.MEETING_DECISION,
-        RecognitionWorkflow.meeting_decision,
+        "meeting_decision",
+        ActionResult,
         MeetingDecision,
         Phase.PROCEDURE,
         frozenset({Role.DIRECTOR_CLERK, Role.BUREAU_STAFF}),
@@ -140,7 +160,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.FILE_OBJECTION,
-        RecognitionWorkflow.file_objection,
+        "file_objection",
+        int,
         ObjectionFiling,
         Phase.PROCEDURE,
         BUREAU,
@@ -150,7 +171,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.RESOLVE_OBJECTION,
-        RecognitionWorkflow.resolve_objection,
+        "resolve_objection",
+        ActionResult,
         ObjectionResolution,
         Phase.PROCEDURE,
         BUREAU,
@@ -160,7 +182,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.RECORD_APPROVAL,
-        RecognitionWorkflow.record_approval,
+        "record_approval",
+        ActionResult,
         ApprovalDocument,
         Phase.PROCEDURE,
         BUREAU,
@@ -170,7 +193,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.WITHDRAW,
-        RecognitionWorkflow.withdraw,
+        "withdraw",
+        ActionResult,
         Withdrawal,
         Phase.PROCEDURE,
         BUREAU,
@@ -181,7 +205,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.RECORD_PLAQUE_HANDOVER,
-        TermWorkflow.record_plaque_handover,
+        "record_plaque_handover",
+        PlaqueHandoverRecord,
         PlaqueHandover,
         Phase.TERM,
         BUREAU,
@@ -191,7 +216,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.SUBMIT_ANNUAL_REPORT,
-        TermWorkflow.submit_annual_report,
+        "submit_annual_report",
+        ReportRecord,
         AnnualReportSubmission,
         Phase.TERM,
         BUREAU,
@@ -202,7 +228,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.REVIEW_ANNUAL_REPORT,
-        TermWorkflow.review_annual_report,
+        "review_annual_report",
+        ReportRecord,
         AnnualReportReview,
         Phase.TERM,
         BUREAU,
@@ -212,7 +239,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.SUBMIT_ASSESSMENT_MATERIALS,
-        TermWorkflow.submit_assessment_materials,
+        "submit_assessment_materials",
+        AssessmentRecord,
         AssessmentMaterials,
         Phase.TERM,
         BUREAU,
@@ -223,7 +251,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.RECORD_ASSESSMENT,
-        TermWorkflow.record_assessment,
+        "record_assessment",
+        TermStatus,
         AssessmentResult,
         Phase.TERM,
         BUREAU,
@@ -233,7 +262,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.SUBMIT_RECTIFICATION_REPORT,
-        TermWorkflow.submit_rectification_report,
+        "submit_rectification_report",
+        Rectification,
         RectificationReport,
         Phase.TERM,
         BUREAU,
@@ -244,7 +274,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.RECHECK_RECTIFICATION,
-        TermWorkflow.recheck_rectification,
+        "recheck_rectification",
+        TermStatus,
         RectificationRecheck,
         Phase.TERM,
         BUREAU,
@@ -254,7 +285,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.EXTEND_RECTIFICATION,
-        TermWorkflow.extend_rectification,
+        "extend_rectification",
+        Rectification,
         RectificationExtension,
         Phase.TERM,
         BUREAU,
@@ -264,7 +296,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.CHANGE_MEMBERSHIP,
-        TermWorkflow.change_membership,
+        "change_membership",
+        TermStatus,
         MembershipChange,
         Phase.TERM,
         BUREAU,
@@ -274,7 +307,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.RENOUNCE,
-        TermWorkflow.withdraw,
+        "withdraw",
+        TermStatus,
         Withdrawal,
         Phase.TERM,
         BUREAU,
@@ -285,7 +319,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.REVOKE,
-        TermWorkflow.revoke,
+        "revoke",
+        TermStatus,
         Revocation,
         Phase.TERM,
         BUREAU,
@@ -295,7 +330,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.EXTEND_TERM,
-        TermWorkflow.extend_term,
+        "extend_term",
+        TermStatus,
         TermExtension,
         Phase.TERM,
         BUREAU,
@@ -305,7 +341,8 @@ _SPECS = [
     ),
     ActionSpec(
         StaffAction.RETRY_INCIDENT,
-        AllianceWorkflow.retry_incident,
+        "retry_incident",
+        int,
         IncidentRetry,
         Phase.ANY,
         frozenset({Role.BUREAU_STAFF, Role.ADMINISTRATOR}),

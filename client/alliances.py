@@ -7,9 +7,8 @@ action reaches Temporal (update id = request id, refusal messages) is defined on
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-from sqlmodel import func, select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import (
@@ -23,20 +22,21 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from client.actions import CATALOGUE, StaffAction
-from domain.application import Application
 from domain.effects import Outbox
 from domain.procedure import MAY_APPLY_FROM, Actor, ProcedureState, Role, status_zh
-from domain.rules import ProcedureRules
-from domain.settings import Settings
 from domain.shanghai_time import local_date
-from domain.term import (
-    TermState,
-)
-from registry.alliance_codes import assign_alliance_code
-from registry.database import session_scope
-from registry.tables import Alliance, ApplicationVersion
-from workflows.recognition import RecognitionInput, RecognitionWorkflow
-from workflows.term import TermInput, TermWorkflow
+from domain.term import TermState
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from domain.application import Application
+    from domain.rules import ProcedureRules
+    from domain.settings import Settings
+
+# Acting on and reading a workflow names its updates and queries ("state", "outbox") and
+# imports neither the workflows nor the registry: `alliance-admin` pays for those only in
+# the functions that start a workflow or write the registry, which import them.
 
 
 class ProcedureActionFailed(Exception):
@@ -75,6 +75,8 @@ async def submit_application(
     queryable after the workflow id has moved on to the five-year term; its id names the
     alliance (`alliance_code_of(handle.id)`).
     """
+    from workflows.recognition import RecognitionInput, RecognitionWorkflow
+
     code = assign_code(settings, application)
     workflow_id = workflow_id_for(code)
     try:
@@ -103,6 +105,8 @@ async def submit_application(
 
 def assign_code(settings: Settings, application: Application) -> str:
     """The alliance's 联盟编号 from the registry, assigned on its first application."""
+    from registry.alliance_codes import assign_alliance_code
+
     return assign_alliance_code(
         settings.registry_url(),
         application.lead_unit_code(),
@@ -116,6 +120,11 @@ async def open_procedure(
 ) -> WorkflowHandle:
     """9.1 as the operator and the console do it: refused while the alliance is recognised
     or its procedure runs; a new application continues the alliance's version numbers."""
+    from sqlmodel import func, select
+
+    from registry.database import session_scope
+    from registry.tables import Alliance, ApplicationVersion
+
     code = assign_code(settings, application)
     with session_scope(settings.registry_url()) as session:
         registered = session.get(Alliance, code)
@@ -137,6 +146,8 @@ async def open_procedure(
 
 async def start_term(client: Client, settings: Settings, state: TermState) -> WorkflowHandle:
     """Start the term of an alliance recognised outside this system (article 13 import)."""
+    from workflows.term import TermInput, TermWorkflow
+
     workflow_id = workflow_id_for(state.alliance_code)
     try:
         return await client.start_workflow(
@@ -162,6 +173,7 @@ async def act(client: Client, alliance_code: str, name: StaffAction | str, actio
             spec.update,
             action,
             id=action.request_id,  # type: ignore[attr-defined]
+            result_type=spec.result,
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
@@ -175,12 +187,12 @@ async def act(client: Client, alliance_code: str, name: StaffAction | str, actio
 
 async def procedure_state(client: Client, alliance_code: str) -> ProcedureState:
     """The live state of an alliance still in its recognition procedure."""
-    return await _query(client, alliance_code, RecognitionWorkflow.state)
+    return await _query(client, alliance_code, "state", ProcedureState)
 
 
 async def term_state(client: Client, alliance_code: str) -> TermState:
     """The live state of a recognised alliance's term."""
-    return await _query(client, alliance_code, TermWorkflow.state)
+    return await _query(client, alliance_code, "state", TermState)
 
 
 async def outbox(client: Client, alliance_code: str) -> Outbox:
@@ -220,7 +232,7 @@ async def pending_attempt(client: Client, alliance_code: str) -> tuple[int, str]
     return None
 
 
-async def _query(client: Client, alliance_code: str, query, result_type=None):
+async def _query(client: Client, alliance_code: str, query: str, result_type: type[Any]):
     handle = client.get_workflow_handle(workflow_id_for(alliance_code))
     try:
         return await handle.query(query, result_type=result_type)
@@ -237,9 +249,7 @@ async def announce_calendar_loaded(client: Client, alliance_codes: list[str]) ->
     woken = 0
     for code in alliance_codes:
         try:
-            await client.get_workflow_handle(workflow_id_for(code)).signal(
-                RecognitionWorkflow.calendar_loaded
-            )
+            await client.get_workflow_handle(workflow_id_for(code)).signal("calendar_loaded")
             woken += 1
         except RPCError:
             continue  # that procedure has ended meanwhile

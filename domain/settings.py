@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     # worker tuning (0: the SDK's default, except the cache: 0 turns it off) and health
     worker_max_concurrent_workflow_tasks: int = Field(0, ge=0)
     worker_max_concurrent_activities: int = Field(0, ge=0)
-    worker_max_cached_workflows: int = Field(1000, ge=0)
+    worker_max_cached_workflows: int = Field(10000, ge=0)
     worker_workflow_task_pollers: int = Field(0, ge=0)
     worker_activity_task_pollers: int = Field(0, ge=0)
     worker_health_port: int = Field(

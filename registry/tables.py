@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -29,7 +29,7 @@ class Alliance(SQLModel, table=True):
     term_end: date | None = Field(default=None, index=True)
     contact_emails: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     created_at: datetime
-    updated_at: datetime
+    updated_at: datetime = Field(index=True)  # the list's default order
 
 
 class ApplicationVersion(SQLModel, table=True):
@@ -152,7 +152,7 @@ class AnnualReportRow(SQLModel, table=True):
     alliance_code: str = Field(index=True, foreign_key="alliance.code")
     term_no: int
     year: int = Field(index=True)
-    status: str = Field(description="due | submitted | returned | accepted")
+    status: str = Field(index=True, description="due | submitted | returned | accepted")
     submitted_at: datetime | None = None
     late: bool = False
     versions: int = 0
@@ -222,6 +222,7 @@ class AuditEntry(SQLModel, table=True):
     """Append-only: who did what, when and why."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_actor_at", "actor", "at"),)  # 已办, newest first
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, description="idempotency key from the workflow")
     alliance_code: str = Field(index=True)

@@ -7,11 +7,15 @@ import ast
 
 import pytest
 import typer
+from pydantic import BaseModel
 from temporalio import workflow
 
 from admin.cli import app
 from client.actions import CATALOGUE, Phase, StaffAction
+from domain.effects import Outbox
+from domain.procedure import ProcedureState
 from domain.settings import PROJECT_ROOT
+from domain.term import TermState
 from web.forms import PAGE_FORMS, PARSERS
 from web.routes_application import router as application_routes
 from workflows.recognition import RecognitionWorkflow
@@ -36,8 +40,8 @@ def _cli_command(path: str):
     return command
 
 
-def _updates_of(workflow_class) -> set[str]:
-    return set(workflow._Definition.must_from_class(workflow_class).updates)
+def _updates_of(workflow_class) -> dict:
+    return workflow._Definition.must_from_class(workflow_class).updates
 
 
 @pytest.mark.parametrize("name", list(StaffAction))
@@ -59,17 +63,44 @@ def test_every_action_has_a_console_form_and_a_cli_command(name):
     assert spec.label_zh and spec.label_en and spec.roles
 
 
+def _same_type(sent, read) -> bool:
+    """The workflow's answer type, or a model the client reads it into with the same fields
+    (`client.actions.ActionResult` for the workflow's own, which the client does not import)."""
+    if sent is read:
+        return True
+    return (
+        issubclass(sent, BaseModel)
+        and issubclass(read, BaseModel)
+        and _fields(sent) == _fields(read)
+    )
+
+
+def _fields(model: type[BaseModel]) -> dict:
+    return {name: (f.annotation, f.is_required()) for name, f in model.model_fields.items()}
+
+
 @pytest.mark.parametrize("name", list(StaffAction))
 def test_every_action_names_an_update_of_its_workflow(name):
     spec = CATALOGUE[name]
-    update_name = spec.update._defn.name  # what `execute_update` sends
     workflows = {
         Phase.PROCEDURE: [RecognitionWorkflow],
         Phase.TERM: [TermWorkflow],
         Phase.ANY: [RecognitionWorkflow, TermWorkflow],
     }[spec.phase]
     for workflow_class in workflows:
-        assert update_name in _updates_of(workflow_class)
+        update = _updates_of(workflow_class).get(spec.update)  # the name `act` sends
+        assert update is not None, f"{workflow_class.__name__} has no update {spec.update}"
+        assert update.arg_types == [spec.model]
+        assert _same_type(update.ret_type, spec.result), f"{name}: answers {update.ret_type}"
+
+
+def test_the_queries_and_signal_the_client_names_are_the_workflows():
+    """`client.alliances` reads "state" and "outbox" and signals "calendar_loaded" by name."""
+    for workflow_class, state in ((RecognitionWorkflow, ProcedureState), (TermWorkflow, TermState)):
+        defn = workflow._Definition.must_from_class(workflow_class)
+        assert defn.queries["state"].ret_type is state
+        assert defn.queries["outbox"].ret_type is Outbox
+    assert "calendar_loaded" in workflow._Definition.must_from_class(RecognitionWorkflow).signals
 
 
 def test_no_form_template_is_left_without_an_action():

@@ -23,7 +23,7 @@ from domain.settings import PROJECT_ROOT, Settings
 from domain.term import REVOCATION_GROUND_ZH, STAFF_REVOCATION_GROUNDS, AssessmentKind, Grade
 from registry.database import session_scope
 from registry.staff_accounts import verify_password
-from registry.tables import EmailMessage, StaffUser
+from registry.tables import Alliance, EmailMessage, StaffUser
 
 BIN = Path(sys.executable).parent
 HEAVY = (
@@ -53,17 +53,105 @@ def run(command: list[str], **env: str) -> subprocess.CompletedProcess:
     )
 
 
+# What a command that only reads the registry, or only talks to Temporal, must not load:
+# each costs a new process a good part of a second (bench/cli_latency.py).
+NOT_FOR_READS = ("temporalio", "workflows", "activities", "reportlab", "web", "openpyxl")
+NOT_FOR_ACTIONS = ("workflows", "activities", "registry", "sqlmodel", "sqlalchemy", "reportlab")
+NOT_FOR_SHOW = ("workflows", "activities", "reportlab", "web", "openpyxl")
+
+
+def imported_by(done: subprocess.CompletedProcess) -> set[str]:
+    """The modules a `python -X importtime` process loaded, from its standard error."""
+    return {
+        line.split("|")[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+def heavy_in(imported: set[str], heavy: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in imported if m.split(".")[0] in heavy)
+
+
 @pytest.mark.parametrize("module", ["admin.cli", "starter", "admin.serve"])
 def test_help_loads_no_part_of_the_running_system(module):
     timed = run([sys.executable, "-X", "importtime", "-c", f"import {module}"])
     assert timed.returncode == 0, timed.stderr
-    imported = {
-        line.split("|")[-1].strip()
-        for line in timed.stderr.splitlines()
-        if line.startswith("import time:")
-    }
-    loaded = sorted(m for m in imported if m.split(".")[0] in HEAVY)
-    assert loaded == []
+    assert heavy_in(imported_by(timed), HEAVY) == []
+
+
+def admin_command(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`alliance-admin ARGS` in a new process, recording what it imports."""
+    return run([sys.executable, "-X", "importtime", "-m", "admin.cli", *args], **env)
+
+
+@pytest.mark.parametrize("command", [["list"], ["outbox"], ["outbox", "--failed"]])
+def test_a_registry_read_loads_neither_temporal_nor_the_workflows(command, sqlite_url):
+    done = admin_command(*command, ALLIANCE_DATABASE_URL=sqlite_url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "┏" in done.stdout  # the (empty) table
+    imported = imported_by(done)
+    assert "registry.tables" in imported
+    assert heavy_in(imported, NOT_FOR_READS) == []
+
+
+@pytest.fixture(scope="module")
+def temporal_address(tmp_path_factory):
+    """A Temporal dev server with no workflows and no worker."""
+    from local_stack import start_dev_server, wait_for_temporal
+    from starter import free_port
+
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("temporal"),
+        temporal_address=f"127.0.0.1:{free_port()}",
+        temporal_ui_port=free_port(),
+    )
+    server = start_dev_server(settings)
+    try:
+        asyncio.run(wait_for_temporal(settings, server))
+        yield settings.temporal_address
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_a_staff_action_loads_neither_the_workflows_nor_the_registry(temporal_address):
+    done = admin_command(
+        *["review", "2026-0999", "recommend", "--as", "测评", "--district", "high_tech_zone"],
+        ALLIANCE_TEMPORAL_ADDRESS=temporal_address,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "no procedure for alliance 2026-0999" in done.stdout  # Temporal answered
+    imported = imported_by(done)
+    assert "temporalio.client" in imported
+    assert heavy_in(imported, NOT_FOR_ACTIONS) == []
+
+
+def test_show_reads_the_registry_and_temporal_without_the_workflows(temporal_address, sqlite_url):
+    now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    with session_scope(sqlite_url) as session:
+        session.add(
+            Alliance(
+                code="2026-0998",
+                name="鞍山市测试产业技术创新战略联盟",
+                district="high_tech_zone",
+                status="district_review",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    done = admin_command(
+        "show",
+        "2026-0998",
+        ALLIANCE_DATABASE_URL=sqlite_url,
+        ALLIANCE_TEMPORAL_ADDRESS=temporal_address,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "鞍山市测试产业技术创新战略联盟" in done.stdout
+    assert "no procedure for alliance 2026-0998" in done.stdout  # asked the workflow
+    imported = imported_by(done)
+    assert {"registry.tables", "temporalio.client"} <= imported
+    assert heavy_in(imported, NOT_FOR_SHOW) == []
 
 
 def test_alliance_admin_help_lists_the_commands():

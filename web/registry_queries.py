@@ -7,18 +7,17 @@ district reviewer never sees another district's alliances on any page or export.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, exists, or_, true
-from sqlmodel import col, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, or_, true
+from sqlmodel import Session, col, func, select
 
 from domain.districts import DISTRICT_ZH
 from domain.holiday_years import holiday_years_missing
 from domain.procedure import FINAL_STAGES, Role, Stage, status_zh
-from domain.report_statistics import Figure, FigureTotal, add_up
+from domain.report_statistics import FIGURES, Figure, FigureTotal
 from domain.shanghai_time import SHANGHAI
 from domain.term import FIRST_REPORT_YEAR, IMPORT_ACTION, ReportStatus, TermStatus
 from domain.term_rules import TermRules
@@ -28,6 +27,7 @@ from registry.tables import Alliance, AnnualReportRow, AuditEntry, CalendarYear,
 from web.pages import Forbidden
 
 DEADLINE_WINDOW_DAYS = 30
+DASHBOARD_ROWS = 20  # each dashboard list shows its first rows and how many there are
 # Alliances in a running term owe annual reports, under rectification too.
 IN_TERM = (TermStatus.ACTIVE.value, TermStatus.RECTIFICATION.value)
 OPEN_STAGES = tuple(s.value for s in Stage if s not in FINAL_STAGES)
@@ -254,8 +254,10 @@ class FigureChart:
 @dataclass
 class Dashboard:
     status_counts: list[StatusCount] = field(default_factory=list)
-    deadlines: list[Deadline] = field(default_factory=list)
-    overdue: list[AllianceRow] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)  # the first DASHBOARD_ROWS
+    deadlines_total: int = 0
+    overdue: list[AllianceRow] = field(default_factory=list)  # the first DASHBOARD_ROWS
+    overdue_total: int = 0
     overdue_year: int = 0
     reports_per_year: list[YearCount] = field(default_factory=list)
     holiday_years_missing: list[int] = field(default_factory=list)
@@ -271,11 +273,16 @@ class Dashboard:
 
 
 def dashboard(view: RegistryView) -> Dashboard:
-    """The home page's figures, all from the registry."""
+    """The home page's figures, all from the registry; its lists show their first
+    `DASHBOARD_ROWS` rows and how many there are in all."""
+    deadlines, deadlines_total = upcoming_deadlines(view)
+    overdue = alliance_page(view, AllianceFilter(overdue=True, sort="code"), DASHBOARD_ROWS)
     return Dashboard(
         status_counts=status_counts(view),
-        deadlines=upcoming_deadlines(view),
-        overdue=find_alliances(view, AllianceFilter(overdue=True)),
+        deadlines=deadlines,
+        deadlines_total=deadlines_total,
+        overdue=overdue.rows,
+        overdue_total=overdue.total,
         overdue_year=view.today.year - 1,
         reports_per_year=reports_per_year(view),
         holiday_years_missing=holiday_years_missing(view.today, loaded_years(view.url)),
@@ -291,11 +298,14 @@ def status_counts(view: RegistryView) -> list[StatusCount]:
     return [StatusCount(s, status_zh(s), counts[s]) for s in ordered]
 
 
-def upcoming_deadlines(view: RegistryView) -> list[Deadline]:
-    """Terms ending and December-31 annual reports still missing within the next 30 days."""
+def upcoming_deadlines(
+    view: RegistryView, limit: int = DASHBOARD_ROWS
+) -> tuple[list[Deadline], int]:
+    """Terms ending and December-31 annual reports still missing within the next 30 days:
+    the first `limit` by due date, and how many there are in all."""
     today = view.today
     horizon = today + timedelta(days=DEADLINE_WINDOW_DAYS)
-    terms = select(Alliance).where(
+    ending = and_(
         _scope(view),
         col(Alliance.status).in_(IN_TERM),
         col(Alliance.term_end) >= today,
@@ -303,19 +313,35 @@ def upcoming_deadlines(view: RegistryView) -> list[Deadline]:
     )
     report_day = date(today.year, 12, 31)
     days_left = (report_day - today).days
+    reports_due = report_day <= horizon
+    missing = and_(_scope(view), _report_missing(view, today.year))
+    by_code = (col(Alliance.term_end), col(Alliance.code))
     with session_scope(view.url) as session:
+        total = session.exec(select(func.count()).select_from(Alliance).where(ending)).one()
+        rows = session.exec(
+            select(Alliance.code, Alliance.name, Alliance.term_end)
+            .where(ending)
+            .order_by(*by_code)
+            .limit(limit)
+        )
         found = [
-            Deadline(a.code, a.name, "term_end", a.term_end, (a.term_end - today).days)
-            for a in session.exec(terms)
-            if a.term_end is not None
+            Deadline(code, name, "term_end", end, (end - today).days)
+            for code, name, end in rows
+            if end is not None
         ]
-        if report_day <= horizon:
-            reports = select(Alliance).where(_scope(view), _report_missing(view, today.year))
+        if reports_due:
+            total += session.exec(select(func.count()).select_from(Alliance).where(missing)).one()
+            rows = session.exec(
+                select(Alliance.code, Alliance.name)
+                .where(missing)
+                .order_by(col(Alliance.code))
+                .limit(limit)
+            )
             found += [
-                Deadline(a.code, a.name, "annual_report", report_day, days_left, today.year)
-                for a in session.exec(reports)
+                Deadline(code, name, "annual_report", report_day, days_left, today.year)
+                for code, name in rows
             ]
-    return sorted(found, key=lambda d: (d.due, d.kind, d.code))
+    return sorted(found, key=lambda d: (d.due, d.kind, d.code))[:limit], total
 
 
 def reports_per_year(view: RegistryView) -> list[YearCount]:
@@ -334,25 +360,89 @@ def reports_per_year(view: RegistryView) -> list[YearCount]:
 
 
 def resource_statistics(view: RegistryView) -> list[YearStatistics]:
-    """联盟年度创新资源统计 summed per report year over the view's alliances, oldest first."""
+    """联盟年度创新资源统计 summed per report year over the view's alliances, oldest first.
+
+    Added up by the database, and kept until an annual report changes: a cheap look at the
+    reports (how many of each status, their versions, the newest change) says when.
+    """
+    key = (view.url, view.district)
+    with session_scope(view.url) as session:
+        seen = _reports_fingerprint(session, view)
+        cached = _STATISTICS.get(key)
+        if cached is not None and cached[0] == seen:
+            return cached[1]
+        found = _summed_statistics(session, view)
+    _STATISTICS[key] = (seen, found)
+    return found
+
+
+# (registry url, district) → (the reports' fingerprint, the statistics it was summed from)
+_STATISTICS: dict[tuple[str, str | None], tuple[tuple, list[YearStatistics]]] = {}
+
+
+def _reports_fingerprint(session: Session, view: RegistryView) -> tuple:
+    """Changes whenever a report is stored, submitted again, reviewed or sent back."""
+    rows = session.exec(
+        select(
+            AnnualReportRow.status,
+            func.count(),
+            func.sum(AnnualReportRow.versions),
+            func.max(AnnualReportRow.updated_at),
+            func.max(AnnualReportRow.id),
+        )
+        .join(Alliance, col(Alliance.code) == col(AnnualReportRow.alliance_code))
+        .where(_scope(view))
+        .group_by(col(AnnualReportRow.status))
+        .order_by(col(AnnualReportRow.status))
+    )
+    return tuple(tuple(row) for row in rows)
+
+
+def _summed_statistics(session: Session, view: RegistryView) -> list[YearStatistics]:
+    """Per year: the reports counted, those accepted, and each figure's sum and how many
+    reports give it (a figure a report does not give is NULL: not reported, never 0)."""
+    figures = [AnnualReportRow.statistics[name].as_float() for name in FIGURES]
+    accepted = case((col(AnnualReportRow.status) == ReportStatus.ACCEPTED.value, 1), else_=0)
     query = (
-        select(AnnualReportRow.year, AnnualReportRow.status, AnnualReportRow.statistics)
+        select(
+            AnnualReportRow.year,
+            func.count(),
+            func.sum(accepted),
+            *(
+                aggregate
+                for figure in figures
+                for aggregate in (func.sum(figure), func.count(figure))
+            ),
+        )
         .join(Alliance, col(Alliance.code) == col(AnnualReportRow.alliance_code))
         .where(_scope(view), col(AnnualReportRow.status).in_(SUMMED))
+        .group_by(col(AnnualReportRow.year))
+        .order_by(col(AnnualReportRow.year))
     )
-    by_year: dict[int, list[tuple[str, dict[str, Any] | None]]] = defaultdict(list)
-    with session_scope(view.url) as session:
-        for year, status, statistics in session.exec(query):
-            by_year[year].append((status, statistics))
-    return [
-        YearStatistics(
-            year=year,
-            reports=len(reports),
-            accepted=sum(status == ReportStatus.ACCEPTED.value for status, _ in reports),
-            totals=add_up(statistics for _, statistics in reports),
-        )
-        for year, reports in sorted(by_year.items())
-    ]
+    found = []
+    for year, reports, accepted_count, *sums in session.exec(query):
+        totals = [
+            FigureTotal(
+                name=name,
+                figure=figure,
+                total=_total(figure, sums[2 * index]),
+                not_reported=reports - sums[2 * index + 1],
+            )
+            for index, (name, figure) in enumerate(FIGURES.items())
+        ]
+        found.append(YearStatistics(year, reports, int(accepted_count or 0), totals))
+    return found
+
+
+def _total(figure: Figure, summed: float | None) -> int | float:
+    """A sum as `domain.report_statistics.add_up` gives it: a whole number as an int, an
+    amount with decimals to 12 significant digits (1250.5 + 980.3 is 2230.8, not the
+    2230.8000000000002 that adding floats gives)."""
+    total = Decimal(repr(float(summed or 0))).normalize()
+    if total == total.to_integral():
+        return int(total)
+    digits = 12 - total.adjusted() - 1
+    return float(round(total, digits)) if figure.money else int(round(total))
 
 
 def statistics_charts(years: list[YearStatistics]) -> list[FigureChart]:

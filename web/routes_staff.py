@@ -46,7 +46,11 @@ async def inbox(
     url = settings_of(request).registry_url()
     items = staff_queries.matching(staff_queries.inbox_items(url, user), q)
     items = await staff_queries.with_deadlines(
-        await client_of(request), url, items, await today(request)
+        await client_of(request),
+        url,
+        items,
+        await today(request),
+        settings_of(request).rules.approval_numbered_by_system,
     )
     return render(
         request,

@@ -15,15 +15,18 @@ from datetime import date, datetime
 
 from sqlmodel import Session, and_, col, func, select
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from client.actions import CATALOGUE, StaffAction
 from client.alliances import (
     ProcedureActionFailed,
+    alliance_code_of,
     alliances_with_incidents,
     outbox,
     pending_attempt,
     procedure_state,
     term_state,
+    workflow_id_for,
 )
 from domain.application import Application
 from domain.effects import Incident, Outbox
@@ -38,7 +41,7 @@ from domain.procedure import (
     Stage,
     process_view,
 )
-from domain.shanghai_time import local_date
+from domain.shanghai_time import end_of_day, local_date
 from domain.term import (
     CERTIFICATE_HOLDS,
     ENDED,
@@ -62,9 +65,11 @@ from registry.tables import (
     MaterialFile,
     Member,
     ObjectionRow,
+    PublicNoticeRow,
     StaffUser,
     UploadedFile,
 )
+from workflows.common import NEXT_DEADLINE
 
 PROCEDURE_STAGES = {s.value for s in Stage} - {s.value for s in FINAL_STAGES}
 TERM_STATUSES = {s.value for s in TermStatus} - {s.value for s in ENDED}
@@ -99,6 +104,7 @@ class InboxItem:
     deadline: datetime | None = None
     working_days_left: int | None = None
     prioritised: bool | None = None  # 8.6, for an application in the procedure; else None
+    status: str = ""  # the registry status the item waits in
 
     @property
     def overdue(self) -> bool:
@@ -140,7 +146,7 @@ def inbox_items(url: str, user: StaffUser) -> list[InboxItem]:
             for a in session.exec(
                 _scope(select(Alliance).where(Alliance.status.in_(waiting)), user)
             ):
-                items.append(InboxItem(a.code, a.name, *_task_names(a.status)))
+                items.append(InboxItem(a.code, a.name, *_task_names(a.status), status=a.status))
         if role == Role.BUREAU_STAFF:
             items += _staff_term_work(session)
         prioritised = _prioritised(session, {item.code for item in items})
@@ -231,31 +237,92 @@ def _staff_term_work(session: Session) -> list[InboxItem]:
 
 
 async def with_deadlines(
-    client: Client, url: str, items: list[InboxItem], today: date
+    client: Client, url: str, items: list[InboxItem], today: date, system_numbers: bool = False
 ) -> list[InboxItem]:
-    """Add each item's deadline from its workflow; oldest deadline first."""
+    """Add each item's deadline, oldest deadline first.
 
-    async def deadline_of(code: str) -> datetime | None:
+    The deadlines are the workflows' `AllianceNextDeadline` search attribute, read in one
+    visibility listing rather than by querying each workflow. Two steps set it to what is
+    not the staff's time limit, and show none, as the workflow's own clock says: the
+    notice's last day while a notice with objections runs, and the day the system numbers
+    the approval document itself (`system_numbers`).
+    """
+    found = await next_deadlines(client, url, {item.code for item in items})
+    during_notice = await asyncio.to_thread(_notice_ends, url, found)
+    for item in items:
+        deadline = found.get(item.code)
+        if deadline is not None and deadline == during_notice.get(item.code):
+            deadline = None
+        if system_numbers and item.status == Stage.APPROVAL.value:
+            deadline = None
+        item.deadline = deadline
+    years = {today.year, today.year + 1} | {
+        local_date(i.deadline).year for i in items if i.deadline
+    }
+    calendar = load_calendar(url, years)
+    for item in items:
+        if item.deadline is not None:
+            item.working_days_left = _working_days_left(calendar, today, local_date(item.deadline))
+    far = datetime.max.replace(tzinfo=None)
+    return sorted(items, key=lambda i: i.deadline.replace(tzinfo=None) if i.deadline else far)
+
+
+LISTED_AT_ONCE = 200  # workflow ids per visibility query
+
+
+async def next_deadlines(client: Client, url: str, codes: set[str]) -> dict[str, datetime | None]:
+    """The next deadline of each running workflow of these alliances (None: it has none).
+
+    Listed from visibility; a workflow the listing does not hold yet (visibility lags a
+    moment behind a start, and the time-skipping test server keeps none) is asked itself.
+    """
+
+    async def listed(chunk: list[str]) -> dict[str, datetime | None]:
+        ids = ", ".join(f"'{workflow_id_for(code)}'" for code in chunk)
+        query = f"WorkflowId IN ({ids}) AND ExecutionStatus = 'Running'"
+        found: dict[str, datetime | None] = {}
+        async for execution in client.list_workflows(query, page_size=len(chunk)):
+            found[alliance_code_of(execution.id)] = execution.typed_search_attributes.get(
+                NEXT_DEADLINE
+            )
+        return found
+
+    async def asked(code: str) -> datetime | None:
         try:
             with session_scope(url) as session:
                 status = session.get(Alliance, code).status
             if status in PROCEDURE_STAGES:
                 state = await procedure_state(client, code)
                 return state.clock.deadline if state.clock else None
-            state = await term_state(client, code)
-            return state.next_deadline
+            return (await term_state(client, code)).next_deadline
         except ProcedureActionFailed:
             return None
 
-    deadlines = await asyncio.gather(*(deadline_of(item.code) for item in items))
-    years = {today.year, today.year + 1} | {local_date(d).year for d in deadlines if d}
-    calendar = load_calendar(url, years)
-    for item, deadline in zip(items, deadlines, strict=True):
-        item.deadline = deadline
-        if deadline is not None:
-            item.working_days_left = _working_days_left(calendar, today, local_date(deadline))
-    far = datetime.max.replace(tzinfo=None)
-    return sorted(items, key=lambda i: i.deadline.replace(tzinfo=None) if i.deadline else far)
+    ordered = sorted(codes)
+    chunks = [ordered[i : i + LISTED_AT_ONCE] for i in range(0, len(ordered), LISTED_AT_ONCE)]
+    try:
+        parts = await asyncio.gather(*(listed(chunk) for chunk in chunks))
+    except RPCError:
+        parts = []
+    found = {code: deadline for part in parts for code, deadline in part.items()}
+    missing = [code for code in ordered if code not in found]
+    for code, deadline in zip(missing, await asyncio.gather(*map(asked, missing)), strict=True):
+        found[code] = deadline
+    return found
+
+
+def _notice_ends(url: str, deadlines: dict[str, datetime | None]) -> dict[str, datetime]:
+    """The end (23:59:59 of its last day) of each open public notice among these alliances."""
+    with session_scope(url) as session:
+        rows = session.exec(
+            select(PublicNoticeRow.alliance_code, PublicNoticeRow.end_date)
+            .join(Alliance, col(Alliance.code) == col(PublicNoticeRow.alliance_code))
+            .where(
+                col(Alliance.status) == Stage.PUBLIC_NOTICE.value,
+                col(Alliance.code).in_(list(deadlines)),
+            )
+        )
+        return {code: end_of_day(end) for code, end in rows}
 
 
 def _working_days_left(calendar, today: date, due: date) -> int | None:
@@ -399,12 +466,16 @@ async def add_live_state(connect: Connect, record: AllianceRecord) -> None:
         return  # the registry holds the whole record of an ended workflow
     try:
         client = await connect()
+        # The state and the outbox are two queries of the same workflow: asked at once.
         if status in PROCEDURE_STAGES:
-            record.live = await procedure_state(client, code)
+            record.live, record.outbox = await asyncio.gather(
+                procedure_state(client, code), outbox(client, code)
+            )
         else:
-            record.live = term = await term_state(client, code)
-            record.upcoming = milestones(term)
-        record.outbox = await outbox(client, code)
+            term, record.outbox = await asyncio.gather(
+                term_state(client, code), outbox(client, code)
+            )
+            record.live, record.upcoming = term, milestones(term)
         if record.outbox.pending:
             record.attempt = await pending_attempt(client, code)
     except ProcedureActionFailed as failed:

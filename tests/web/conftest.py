@@ -6,6 +6,7 @@ import asyncio
 import html
 import re
 import time
+from functools import lru_cache
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from domain.districts import District
 from domain.effects import Outbox
 from domain.procedure import Role
 from local_stack import SEARCH_ATTRIBUTES, temporal_cli
+from registry import staff_accounts
 from registry.staff_accounts import create_user
 from tests.support.smtp_fixture import smtp_server  # noqa: F401
 from tests.support.temporal import Bureau, sample_application
@@ -49,12 +51,29 @@ async def start_dev_server() -> WorkflowEnvironment:
     )
 
 
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    """PASSWORD's argon2 hash, made once per test process by the console's own hasher."""
+    return staff_accounts.hash_password(PASSWORD)
+
+
 @pytest.fixture
-def web_app(bureau):  # noqa: F811
-    """The console app wired to the test's Temporal client and registry, with one user per role."""
+def web_app(bureau, monkeypatch):  # noqa: F811
+    """The console app wired to the test's Temporal client and registry, with one user per role.
+
+    The users are made by `create_user`, each storing PASSWORD's hash made once: argon2 is
+    slow on purpose (a quarter of a second a hash here), and six of them per test were
+    the largest part of a console test's set-up. Signing in still verifies it."""
     url = bureau.settings.registry_url()
-    for username, (role, district) in USERS.items():
-        create_user(url, username, f"{username}用户", PASSWORD, role, district)
+    hash_password, known = staff_accounts.hash_password, _password_hash()
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            staff_accounts,
+            "hash_password",
+            lambda password: known if password == PASSWORD else hash_password(password),
+        )
+        for username, (role, district) in USERS.items():
+            create_user(url, username, f"{username}用户", PASSWORD, role, district)
     return create_app(bureau.settings, client=bureau.client)
 
 

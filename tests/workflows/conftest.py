@@ -6,8 +6,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from tests.support.calendars import prepare_calendar
-from tests.support.databases import postgres_registry
+from tests.support.databases import postgres_registry, sqlite_registry
 from tests.support.smtp_fixture import settings_for, smtp_server  # noqa: F401
 from tests.support.temporal import Bureau, start_time_skipping
 from worker import build_worker
@@ -22,29 +21,30 @@ async def env():
 
 @asynccontextmanager
 async def _running_bureau(env, url, smtp, tmp_path):
+    """`url`: a registry holding the test calendar (`prepare_calendar`)."""
     settings = settings_for(smtp, url, tmp_path)
-    prepare_calendar(url)
     async with build_worker(env.client, settings):
         yield Bureau(env=env, settings=settings, smtp=smtp)
 
 
 @pytest.fixture
-async def bureau(env, sqlite_url, smtp_server, tmp_path):  # noqa: F811
+async def bureau(env, smtp_server, tmp_path):  # noqa: F811
     """The whole system on SQLite: time-skipping Temporal, worker, SMTP, registry."""
-    async with _running_bureau(env, sqlite_url, smtp_server, tmp_path) as bureau:
-        yield bureau
+    with sqlite_registry(tmp_path, calendar=True) as url:
+        async with _running_bureau(env, url, smtp_server, tmp_path) as bureau:
+            yield bureau
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def bureau_each_db(request, env, sqlite_url, smtp_server, tmp_path):  # noqa: F811
+async def bureau_each_db(request, env, smtp_server, tmp_path):  # noqa: F811
     """The whole system once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        async with _running_bureau(env, sqlite_url, smtp_server, tmp_path) as bureau:
-            yield bureau
+        registry = sqlite_registry(tmp_path, calendar=True)
     else:
-        with postgres_registry() as url:
-            async with _running_bureau(env, url, smtp_server, tmp_path) as bureau:
-                yield bureau
+        registry = postgres_registry(calendar=True)
+    with registry as url:
+        async with _running_bureau(env, url, smtp_server, tmp_path) as bureau:
+            yield bureau
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from temporalio.worker import PollerBehaviorSimpleMaximum
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from tests.support.calendars import prepare_calendar
 from tests.support.smtp_fixture import settings_for
@@ -53,5 +54,21 @@ async def test_zero_leaves_the_sdk_default_and_the_log_says_so(
         config = build_worker(env.client, settings).config()
     assert config.get("max_concurrent_activities") is None  # the SDK's 100 slots
     assert config.get("max_concurrent_workflow_tasks") is None
-    assert config.get("max_cached_workflows") == 1000
+    assert config.get("max_cached_workflows") == 10000  # every alliance of a city
     assert "activities at once SDK default" in caplog.text
+
+
+async def test_the_workflow_sandbox_takes_the_project_modules_from_the_worker(
+    env, sqlite_url, smtp_server, tmp_path
+):
+    """A workflow run (re)created after leaving the cache does not import workflows/ and
+    domain/ again: the sandbox passes them through; the SDK's restrictions stay."""
+    settings = settings_for(smtp_server, sqlite_url, tmp_path)
+    runner = build_worker(env.client, settings).config().get("workflow_runner")
+    assert isinstance(runner, SandboxedWorkflowRunner)
+    passed = runner.restrictions.passthrough_modules
+    assert {"workflows", "domain"} <= passed
+    assert SandboxRestrictions.default.passthrough_modules <= passed
+    assert runner.restrictions.invalid_module_members == (
+        SandboxRestrictions.default.invalid_module_members
+    )
