@@ -91,10 +91,10 @@ def _code(given: str) -> str:
 
 def _send(code: str, name: StaffAction, action) -> None:
     """Send one action of the catalogue and print the workflow's answer."""
-    from client.actions import ActionResult, StaffAction
+    from client.actions import StaffAction
     from client.alliances import ProcedureActionFailed, act
     from client.connection import connect
-    from domain.procedure import status_zh
+    from domain.procedure import ActionResult, status_zh
     from domain.settings import get_settings
     from domain.term import PlaqueHandoverRecord, TermStatus
 

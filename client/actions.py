@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from domain.effects import IncidentRetry
 from domain.procedure import (
+    ActionResult,
     ApprovalDocument,
     DistrictReview,
     ExpertReview,
@@ -33,7 +34,6 @@ from domain.procedure import (
     ObjectionResolution,
     Resubmission,
     Role,
-    Stage,
     Withdrawal,
 )
 from domain.term import (
@@ -80,15 +80,6 @@ class StaffAction(StrEnum):
     REVOKE = "revoke"
     EXTEND_TERM = "extend_term"
     RETRY_INCIDENT = "retry_incident"
-
-
-class ActionResult(BaseModel):
-    """What a recognition procedure's update answers: the stage the alliance is now in.
-    The fields of `workflows.procedure_records.ActionResult`, which the workflow sends as
-    JSON; the catalogue's test fails when the two differ."""
-
-    stage: Stage
-    message: str
 
 
 class Phase(StrEnum):

@@ -305,6 +305,13 @@ class ApprovalPlan(BaseModel):
     exceptions: dict[date, bool] = {}  # weekday holiday → False, make-up working day → True
 
 
+class ActionResult(BaseModel):
+    """What a recognition procedure's update answers: the stage the alliance is now in."""
+
+    stage: Stage
+    message: str
+
+
 class Recognition(BaseModel):
     approval_document_number: str  # 批复文件文号
     certificate_serial: str  # 证书编号

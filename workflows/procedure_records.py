@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 from workflows.alliance import Addressing, AllianceWorkflow
@@ -16,12 +15,7 @@ from workflows.common import STATUS
 with workflow.unsafe.imports_passed_through():
     from domain.events import ProcedureEvent
     from domain.notices import Purpose
-    from domain.procedure import FINAL_STAGES, STAGE_ZH, Actor, Decision, Stage
-
-
-class ActionResult(BaseModel):
-    stage: Stage
-    message: str
+    from domain.procedure import FINAL_STAGES, STAGE_ZH, ActionResult, Actor, Decision, Stage
 
 
 class ProcedureRecords(AllianceWorkflow):

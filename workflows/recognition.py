@@ -17,7 +17,6 @@ from pydantic import BaseModel
 from temporalio import workflow
 
 from workflows.common import DISTRICT, LEAD_UNIT, STATUS, validate_with, wait_until
-from workflows.procedure_records import ActionResult
 from workflows.stage_clock import StageClocks
 from workflows.term import TermInput, TermWorkflow
 
@@ -32,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         STAGE_ACTORS,
         STAGE_ZH,
         SYSTEM_ACTOR,
+        ActionResult,
         Actor,
         ApprovalDocument,
         DistrictReview,
