@@ -12,7 +12,13 @@ so each sleeps on its timer after its first workflow task) are started and taken
 cache; once the SDK reports them all cached and a few seconds have passed, RSS is read again.
 Printed: (RSS after - RSS before) / N, the worker's CPU per first workflow task, the load.
 
+`--workflow skeleton` measures the floor under that figure: the same steps with the storm's
+skeleton workflow (`bench.skeleton`: one timer, nothing else) in a worker process that runs
+only it with the same options (`bench.skeleton_worker`), so what the SDK and Temporal Core
+keep for any cached workflow is told apart from the term workflow's own state.
+
     .venv/bin/python -m bench.worker_memory --n 10000
+    .venv/bin/python -m bench.worker_memory --n 10000 --workflow skeleton
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from bench.deadline_storm import (
     stop_process,
     storm_state,
 )
+from bench.skeleton import SkeletonWorkflow
 from domain.settings import Settings
 from local_stack import prepare_registry, wait_for_temporal
 from workflows.term import TermInput, TermWorkflow
@@ -87,7 +94,9 @@ async def wait_cached(port: int, at_least: int, timeout: float, say) -> int:
         await asyncio.sleep(1)
 
 
-def start_worker(settings: Settings, cache: int, health_port: int, log: Path) -> subprocess.Popen:
+def start_worker(
+    settings: Settings, cache: int, health_port: int, log: Path, program: list[str]
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "ALLIANCE_DATA_DIR": str(settings.data_dir),
@@ -101,7 +110,7 @@ def start_worker(settings: Settings, cache: int, health_port: int, log: Path) ->
     }
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "worker.py"],
+            [sys.executable, *program],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -131,11 +140,20 @@ async def run(args) -> None:
         prepare_registry(settings)
         server = start_dev_server(settings, folder, [])
         client = await wait_for_temporal(settings, server)
-        worker = start_worker(settings, cache, health_port, folder / "worker.log")
+        skeleton = args.workflow == "skeleton"
+        program = ["-m", "bench.skeleton_worker"] if skeleton else ["worker.py"]
+        worker = start_worker(settings, cache, health_port, folder / "worker.log", program)
         now = datetime.now(UTC)
         instant = (now + timedelta(hours=2)).replace(microsecond=0)
 
         def starter(i: int):
+            if skeleton:
+                return lambda: client.start_workflow(
+                    SkeletonWorkflow.run,
+                    instant.isoformat(),
+                    id=f"skeleton-{i:05d}",
+                    task_queue=settings.task_queue,
+                )
             state = storm_state(i, now, instant, "timer")
 
             async def start():
@@ -149,7 +167,8 @@ async def run(args) -> None:
             return start
 
         say(f"work dir {folder}; worker pid {worker.pid}; warm-up {WARM_UP} workflows")
-        baseline_cached = await wait_cached(health_port, 1, 120, say)  # the calendar watch
+        # The system's worker first takes the calendar watch; the skeleton's has no workflow.
+        baseline_cached = 0 if skeleton else await wait_cached(health_port, 1, 120, say)
         await start_all([starter(i) for i in range(WARM_UP)], args.concurrency)
         warm = await wait_cached(health_port, baseline_cached + WARM_UP, 300, say)
         await asyncio.sleep(args.settle)
@@ -190,7 +209,8 @@ def print_results(args, figures: dict, cache: int, load_before, load_after) -> N
     print("\n=== worker memory per cached workflow ===")
     print(f"command : {command}")
     print(
-        f"worker  : worker.py, shipped defaults, ALLIANCE_WORKER_MAX_CACHED_WORKFLOWS={cache}"
+        f"worker  : {'bench.skeleton_worker' if args.workflow == 'skeleton' else 'worker.py'},"
+        f" shipped defaults, ALLIANCE_WORKER_MAX_CACHED_WORKFLOWS={cache}"
         f"; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}"
     )
     if not figures:
@@ -199,8 +219,9 @@ def print_results(args, figures: dict, cache: int, load_before, load_after) -> N
     n = args.n
     growth = figures["rss_after"] - figures["rss_before"]
     print(
-        f"cached  : {figures['cached']} workflow runs ({n} term workflows measured, after a "
-        f"warm-up of {WARM_UP} and the calendar watch)"
+        f"cached  : {figures['cached']} workflow runs ({n} {args.workflow} workflows measured,"
+        f" after a warm-up of {WARM_UP}"
+        f"{'' if args.workflow == 'skeleton' else ' and the calendar watch'})"
     )
     print(
         f"RSS     : {figures['rss_before'] / 2**20:.1f} MiB -> {figures['rss_after'] / 2**20:.1f}"
@@ -217,6 +238,12 @@ def print_results(args, figures: dict, cache: int, load_before, load_after) -> N
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="worker RSS per cached term workflow")
     parser.add_argument("--n", type=int, default=10000, help="term workflows to cache")
+    parser.add_argument(
+        "--workflow",
+        choices=("term", "skeleton"),
+        default="term",
+        help="term: the system's worker.py and TermWorkflow; skeleton: the floor (one timer)",
+    )
     parser.add_argument("--concurrency", type=int, default=50, help="starts in flight")
     parser.add_argument(
         "--timeout", type=float, default=1800, help="seconds allowed to start and cache N"

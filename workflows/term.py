@@ -106,9 +106,10 @@ class TermWorkflow(TermRecords):
             self._announce_term()
         run_year = local_date(workflow.now()).year
         while self.s.status not in ENDED:
-            upcoming = milestones(self.s)
+            # Only the next step is kept across the wait: the whole list of what is to
+            # come would stay in memory for every cached term.
+            step = milestones(self.s)[0]
             boundary = start_of_day(date(local_date(workflow.now()).year + 1, 1, 1))
-            step = upcoming[0]
             self._set_next_deadline(step.due or step.at)
             seen = self.s.handled_requests[-1:]
             changed = lambda seen=seen: self.s.handled_requests[-1:] != seen  # noqa: E731
