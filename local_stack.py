@@ -17,19 +17,13 @@ from pathlib import Path
 import uvicorn
 
 from admin.local_extra import local_binary
+from domain import search_attributes
 from domain.settings import Settings, get_settings
 from notifications.capture_server import MailCapture
 from registry.calendar_store import loaded_years, seed_from_package
 from registry.database import upgrade_schema
 
-SEARCH_ATTRIBUTES = {
-    "AllianceStatus": "Keyword",
-    "AllianceDistrict": "Keyword",
-    "AllianceLeadUnit": "Keyword",
-    "AllianceNextDeadline": "Datetime",
-    "AllianceTermEnd": "Datetime",
-    "AllianceOpenIncidents": "Int",
-}
+SEARCH_ATTRIBUTES = search_attributes.TYPES  # registered on the dev server at its start
 
 log = logging.getLogger("local_stack")
 

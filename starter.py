@@ -7,9 +7,13 @@ python starter.py import-provincial samples/provincial-alliances.csv
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -200,19 +204,34 @@ def simulate_command(
     ),
 ) -> None:
     """演练: recognition and five simulated years per scenario, as a dated timeline."""
-    from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
-    from domain.settings import get_settings
-
-    chosen_scenarios = scenario or list(Scenario)
-    application = load_application_or_exit(path)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    settings = get_settings().model_copy(
-        update={"data_dir": folder, "database_url": "", "smtp_port": free_port()}
+    # The simulation's activity process (admin.simulation.ActivityProcess) starts first,
+    # so that it imports the system while this process does.
+    paths = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    activity_process = subprocess.Popen(
+        [sys.executable, "-m", "admin.simulation"],
+        stdin=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
     )
-    for number, chosen in enumerate(chosen_scenarios, start=1):
-        console.print(f"演练{number}: {chosen.value} — {SCENARIO_ZH[chosen]}")
-    asyncio.run(rehearse(application, chosen_scenarios, settings, say=print))
+    try:
+        from admin.rehearsal import SCENARIO_ZH, Scenario, rehearse
+        from admin.simulation import ActivityProcess
+        from domain.settings import get_settings
+
+        activities = ActivityProcess(activity_process)
+        chosen_scenarios = scenario or list(Scenario)
+        application = load_application_or_exit(path)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        settings = get_settings().model_copy(
+            update={"data_dir": folder, "database_url": "", "smtp_port": free_port()}
+        )
+        for number, chosen in enumerate(chosen_scenarios, start=1):
+            console.print(f"演练{number}: {chosen.value} — {SCENARIO_ZH[chosen]}")
+        rehearsal = rehearse(application, chosen_scenarios, settings, activities=activities)
+        asyncio.run(rehearsal)
+    finally:
+        with suppress(BrokenPipeError):  # it ends, if the rehearsal did not end it
+            activity_process.stdin.close()
 
 
 def free_port() -> int:

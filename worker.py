@@ -84,12 +84,13 @@ def build_worker(client: Client, settings: Settings, grace: timedelta | None = N
     )
     log.info(
         "worker tuning: workflow tasks at once %s, activities at once %s, cached workflows "
-        "%d, workflow task pollers %s, activity task pollers %s",
+        "%d, workflow task pollers %s, activity task pollers %s, sticky queue timeout %g s",
         _or_default(settings.worker_max_concurrent_workflow_tasks),
         _or_default(settings.worker_max_concurrent_activities),
         settings.worker_max_cached_workflows,
         _or_default(settings.worker_workflow_task_pollers),
         _or_default(settings.worker_activity_task_pollers),
+        settings.worker_sticky_queue_timeout_seconds,
     )
     return worker
 
@@ -103,8 +104,14 @@ def worker_options(settings: Settings) -> dict[str, Any]:
 def tuning(settings: Settings) -> dict[str, Any]:
     """The Worker's capacity options the settings set; a 0 leaves the SDK's default. The
     workflow cache is passed as set: 0 is a real choice (no cache: each workflow task
-    replays its history, less memory, more load on Temporal)."""
-    chosen: dict[str, Any] = {"max_cached_workflows": settings.worker_max_cached_workflows}
+    replays its history, less memory, more load on Temporal); so is the sticky queue's
+    time-out (the SDK's 10 s by default)."""
+    chosen: dict[str, Any] = {
+        "max_cached_workflows": settings.worker_max_cached_workflows,
+        "sticky_queue_schedule_to_start_timeout": timedelta(
+            seconds=settings.worker_sticky_queue_timeout_seconds
+        ),
+    }
     if settings.worker_max_concurrent_workflow_tasks:
         chosen["max_concurrent_workflow_tasks"] = settings.worker_max_concurrent_workflow_tasks
     if settings.worker_max_concurrent_activities:

@@ -37,11 +37,14 @@ class EffectActivities:
     @activity.defn
     async def carry_out_effects(self, batch: EffectBatch) -> list[EffectOutcome]:
         """Carry out the batch in order; one outcome per effect."""
-        outcomes = []
+        outcomes: list[EffectOutcome] = []
         for effect in batch.effects:
-            # Alive between effects, carrying forward what an earlier attempt told its
-            # retry (that the relay took the notice), for the notice to read.
-            activity.heartbeat(*activity.info().heartbeat_details)
+            if outcomes:
+                # Alive between effects, carrying forward what an earlier attempt told its
+                # retry (that the relay took the notice), for the notice to read. Before
+                # the first there is no need: the attempt has just started, and Temporal
+                # keeps the earlier attempt's details until a heartbeat replaces them.
+                activity.heartbeat(*activity.info().heartbeat_details)
             try:
                 outcomes.append(await self._carry_out(effect))
             except ApplicationError as error:
@@ -54,7 +57,7 @@ class EffectActivities:
     async def _carry_out(self, effect: Effect) -> EffectOutcome:
         done = EffectOutcome(key=effect.key)
         if effect.kind == EffectKind.SEND_NOTICE and effect.notice is not None:
-            delivery = await self._email.send_notice(effect.notice)
+            delivery = await self._email.deliver(effect.notice)
             if delivery.status in (DeliveryStatus.FAILED, DeliveryStatus.PARTLY_FAILED):
                 return EffectOutcome(key=effect.key, error=delivery.error)
         elif effect.event is not None:

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from sqlmodel import select
 
-from admin.simulation import recognise_all, request_id, simulated_system
+from admin.simulation import ActivityProcess, recognise, request_id, simulated_system
 from client.alliances import act, workflow_id_for
 from domain.application import Application
 from domain.credit_code import complete_code
@@ -263,11 +263,14 @@ async def rehearse(
     scenarios: list[Scenario],
     settings: Settings,
     say: Callable[[str], None] = print,
+    activities: ActivityProcess | None = None,
 ) -> list[str]:
-    """Run the scenarios side by side; returns the printed timeline lines."""
+    """Run the scenarios side by side; returns the printed timeline lines. `activities`:
+    the simulation's activity process, if the caller started it already."""
     variants = [variant(application, n, s) for n, s in enumerate(scenarios, start=1)]
-    async with simulated_system(settings, assume_plain_years=True, say=say) as env:
-        codes = list(await recognise_all(env, settings, variants))  # in submission order
+    system = simulated_system(settings, assume_plain_years=True, say=say, activities=activities)
+    async with system as env:
+        codes = list(await recognise(env, settings, variants))  # in submission order
         await _run_terms(env, dict(zip(codes, scenarios, strict=True)))
     url = settings.registry_url()
     names = {code: f"演练{n}" for n, code in enumerate(codes, start=1)}
@@ -288,21 +291,26 @@ async def rehearse(
 async def _run_terms(env, scenarios: dict[str, Scenario]) -> None:
     """Advance simulated time from one scripted decision to the next until every term ends.
 
-    A finished term is not asked again: once a revoked term's run has closed, each query
-    would replay its whole history. Decisions falling due at the same instant are taken
-    together, in rehearsal order, before the clock moves on."""
+    A term's state changes only when it is acted on or reaches its next milestone, so only
+    such terms are asked again; a finished term is not asked at all (once a revoked term's
+    run has closed, each query would replay its whole history). Decisions falling due at
+    the same instant are taken together before the clock moves on."""
     client = env.client
     running = dict(scenarios)
+    states: dict[str, TermState] = {}
     for _ in range(1000):
         now = await env.get_current_time()
-        states = await asyncio.gather(
+        asked = [code for code in running if code not in states or _moved(states[code], now)]
+        answers = await asyncio.gather(
             *(
                 client.get_workflow_handle(workflow_id_for(code)).query(TermWorkflow.state)
-                for code in running
+                for code in asked
             )
         )
+        states.update(zip(asked, answers, strict=True))
         steps = []
-        for (code, scenario), state in zip(list(running.items()), states, strict=True):
+        for code, scenario in list(running.items()):
+            state = states[code]
             if finished(state):
                 del running[code]
                 continue
@@ -320,10 +328,15 @@ async def _run_terms(env, scenarios: dict[str, Scenario]) -> None:
         if at > now:
             await env.sleep(at - now)
         due = [(code, step) for when, code, step in steps if when == at and step is not None]
-        for code, step in due:
-            await act(client, code, step.update, step.action)
-        if due:
-            await asyncio.sleep(0.05)  # let the worker record what the actions set off
+        await asyncio.gather(*(act(client, code, step.update, step.action) for code, step in due))
+        for code, _ in due:
+            del states[code]
+
+
+def _moved(state: TermState, now: datetime) -> bool:
+    """Whether the term has reached its next milestone since it was asked."""
+    upcoming = milestones(state)
+    return bool(upcoming) and upcoming[0].at <= now
 
 
 def timeline(url: str, names: dict[str, str]) -> list[str]:

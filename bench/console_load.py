@@ -6,12 +6,14 @@ server (`bench.smtp_sink`), and the web console (`alliance web`, uvicorn) on a S
 registry. The registry is seeded with `admin.seed` (N alliances, ~5 N members, ~2.7 N
 annual reports) and the workflows of those still running are started from the same
 state. Then one client, signed in as bureau staff, requests each page one after the
-other (`--requests` times, after two warm-up requests) and the benchmark prints p50/p95
-and the page size per page, and the time to export every alliance to Excel.
+other (`--requests` times, after two warm-up requests) and the benchmark prints p50/p95,
+the page size and the CPU a request costs the web process and the dev server per page,
+and the time to export every alliance to Excel (`--pages` picks what to measure).
 
     .venv/bin/python -m bench.console_load              # N = 10,000
     .venv/bin/python -m bench.console_load --dir /tmp/console-10k --keep   # seed once …
     .venv/bin/python -m bench.console_load --dir /tmp/console-10k --keep   # … measure again
+    .venv/bin/python -m bench.console_load --dir /tmp/console-10k --pages inbox  # one page
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ from pathlib import Path
 import httpx
 
 from admin.seed import plan, running, seed_registry, start_workflows
-from bench.deadline_storm import SmtpSink, free_port, start_dev_server, stop_process
+from bench.deadline_storm import (
+    SmtpSink,
+    cpu_seconds,
+    free_port,
+    start_dev_server,
+    stop_process,
+)
 from domain.procedure import Role
 from domain.settings import Settings
 from local_stack import prepare_registry, wait_for_temporal
@@ -47,6 +55,7 @@ PASSWORD = "bench-console-1"
 # In the work dir, N and the seeding instant: once the registry is seeded, and once every
 # workflow has run its first task (a run interrupted between the two starts the rest).
 REGISTRY_SEEDED, SEEDED = "registry-seeded.txt", "seeded.txt"
+PAGES = ["dashboard", "inbox", "list", "alliance", "xlsx"]
 
 
 @dataclass
@@ -55,6 +64,9 @@ class PageFigures:
     seconds: list[float] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
     statuses: set[int] = field(default_factory=set)
+    # CPU ms a request of the web process and of the dev server: less bent by other work
+    # on the machine than the wall times are
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.seconds)
@@ -147,15 +159,23 @@ async def sign_in(client: httpx.AsyncClient, username: str) -> None:
         raise SystemExit(f"could not sign in: {answer.status_code} {answer.text[:300]}")
 
 
-async def measure(client: httpx.AsyncClient, figures: PageFigures, paths: list[str]) -> None:
+async def measure(
+    client: httpx.AsyncClient,
+    figures: PageFigures,
+    paths: list[str],
+    processes: dict[str, subprocess.Popen],
+) -> None:
     for path in paths[:2]:  # warm-up: templates compiled, connections open
         await client.get(path)
+    cpu = {name: cpu_seconds(process.pid) for name, process in processes.items()}
     for path in paths:
         began = time.perf_counter()
         answer = await client.get(path)
         figures.seconds.append(time.perf_counter() - began)
         figures.sizes.append(len(answer.content))
         figures.statuses.add(answer.status_code)
+    for name, process in processes.items():
+        figures.cpu_ms[name] = (cpu_seconds(process.pid) - cpu[name]) / len(paths) * 1000
 
 
 def load() -> str:
@@ -188,6 +208,7 @@ async def run(args) -> None:
             n_text, instant = marker.read_text().split()
             n, seeded_at = int(n_text), datetime.fromisoformat(instant)
             say(f"reusing the {n} alliances seeded at {seeded_at.isoformat()}")
+            prepare_registry(settings)  # a registry seeded by older code: the newest schema
         else:
             if halfway.exists():  # the registry is seeded; its workflows were being started
                 n_text, instant = halfway.read_text().split()
@@ -220,21 +241,24 @@ async def run(args) -> None:
         loads.append(load())
         async with httpx.AsyncClient(base_url=base, timeout=120) as client:
             await sign_in(client, "bench")
-            for name, paths in (
-                ("dashboard /", ["/"] * args.requests),
-                ("inbox /inbox", ["/inbox"] * args.requests),
-                ("list /alliances (50)", ["/alliances"] * args.requests),
-                ("alliance /alliances/CODE", [f"/alliances/{c}" for c in codes]),
+            for page, name, paths in (
+                ("dashboard", "dashboard /", ["/"] * args.requests),
+                ("inbox", "inbox /inbox", ["/inbox"] * args.requests),
+                ("list", "list /alliances (50)", ["/alliances"] * args.requests),
+                ("alliance", "alliance /alliances/CODE", [f"/alliances/{c}" for c in codes]),
             ):
+                if page not in args.pages:
+                    continue
                 figures = PageFigures(name)
                 say(f"measuring {name}")
-                await measure(client, figures, paths)
+                await measure(client, figures, paths, {"web": web, "temporal": server})
                 pages.append(figures)
-            say("measuring the Excel export of every alliance")
-            for _ in range(args.exports):
-                began = time.perf_counter()
-                answer = await client.get("/alliances.xlsx")
-                export.append((time.perf_counter() - began, len(answer.content)))
+            if "xlsx" in args.pages:
+                say("measuring the Excel export of every alliance")
+                for _ in range(args.exports):
+                    began = time.perf_counter()
+                    answer = await client.get("/alliances.xlsx")
+                    export.append((time.perf_counter() - began, len(answer.content)))
         loads.append(load())
     finally:
         for part in (web, worker, server):
@@ -261,14 +285,18 @@ def report(args, n: int, pages: list[PageFigures], export, loads: list[str]) -> 
         f"load    : at start {loads[0]}; before measuring {loads[1] if len(loads) > 1 else '-'};"
         f" after {loads[-1]}"
     )
-    header = f"{'page':<28} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'size KB':>8}  HTTP"
+    header = (
+        f"{'page':<28} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'size KB':>8}"
+        f" {'CPU ms a request: web':>22} {'Temporal':>8}  HTTP"
+    )
     print(header)
     print("-" * len(header))
     for page in pages:
         size = statistics.median(page.sizes) / 1024 if page.sizes else 0
         print(
             f"{page.name:<28} {len(page.seconds):>4} {page.pct(0.5):>8.0f} {page.pct(0.95):>8.0f}"
-            f" {max(page.seconds) * 1000:>8.0f} {size:>8.1f}  {sorted(page.statuses)}"
+            f" {max(page.seconds) * 1000:>8.0f} {size:>8.1f} {page.cpu_ms['web']:>22.0f}"
+            f" {page.cpu_ms['temporal']:>8.0f}  {sorted(page.statuses)}"
         )
     if export:
         times = ", ".join(f"{s:.2f}" for s, _ in export)
@@ -293,6 +321,13 @@ def main(argv: list[str] | None = None) -> None:
         "--dir", default="", help="work dir; seeded once, measured again on later runs"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp work dir")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        choices=PAGES,
+        default=PAGES,
+        help="what to measure (default: every page and the export)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     asyncio.run(run(args))

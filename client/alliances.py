@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from client.actions import CATALOGUE, StaffAction
+from domain import search_attributes
 from domain.effects import Outbox
 from domain.procedure import MAY_APPLY_FROM, Actor, ProcedureState, Role, status_zh
 from domain.shanghai_time import local_date
@@ -203,9 +204,8 @@ async def outbox(client: Client, alliance_code: str) -> Outbox:
 async def alliances_with_incidents(client: Client) -> list[str]:
     """The codes of alliances whose workflow has an open incident (故障), newest first."""
     codes = []
-    query = 'AllianceOpenIncidents > 0 AND ExecutionStatus = "Running"'
     try:
-        async for execution in client.list_workflows(query):
+        async for execution in client.list_workflows(search_attributes.WITH_OPEN_INCIDENTS):
             codes.append(alliance_code_of(execution.id))
     except RPCError as err:
         raise ProcedureActionFailed(f"无法查询故障列表：{err.message} (Temporal error)") from err

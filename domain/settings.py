@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     worker_max_cached_workflows: int = Field(10000, ge=0)
     worker_workflow_task_pollers: int = Field(0, ge=0)
     worker_activity_task_pollers: int = Field(0, ge=0)
+    worker_sticky_queue_timeout_seconds: float = Field(
+        10,
+        gt=0,
+        description="a workflow task waits this long for the worker that has the workflow in "
+        "memory before any worker may take it",
+    )
     worker_health_port: int = Field(
         0, ge=0, description="the worker serves /healthz, /readyz, /metrics here (0: off)"
     )
@@ -99,6 +105,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_tls: bool = Field(False, description="implicit TLS (port 465 style)")
     smtp_timeout_seconds: float = 30
+    smtp_messages_per_connection: int = Field(
+        20, ge=1, description="notices one connection to the relay carries (1: one each)"
+    )
     mail_from: str = "鞍山市科学技术局 <noreply@kjj.anshan.example>"
     mail_domain: str = "kjj.anshan.example"
     mail_locale: str = Field("zh-CN", description="zh-CN or en")

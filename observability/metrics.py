@@ -21,6 +21,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
 from temporalio.runtime import (
     BUFFERED_METRIC_KIND_COUNTER,
     BUFFERED_METRIC_KIND_GAUGE,
@@ -30,12 +31,12 @@ from temporalio.runtime import (
 )
 from temporalio.service import RPCError
 
+from domain import search_attributes
 from registry.metrics_queries import RegistryCounts, registry_counts
-from workflows.common import OPEN_INCIDENTS
 
 log = logging.getLogger("metrics")
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus version reads
-INCIDENTS_QUERY = 'AllianceOpenIncidents > 0 AND ExecutionStatus = "Running"'
+OPEN_INCIDENTS = SearchAttributeKey.for_int(search_attributes.OPEN_INCIDENTS)
 TEMPORAL_TIMEOUT = timedelta(seconds=5)
 
 
@@ -119,7 +120,7 @@ async def _open_incidents(client: Client | None) -> int | None:
     total = 0
     try:
         async with asyncio.timeout(TEMPORAL_TIMEOUT.total_seconds()):
-            async for execution in client.list_workflows(INCIDENTS_QUERY):
+            async for execution in client.list_workflows(search_attributes.WITH_OPEN_INCIDENTS):
                 total += execution.typed_search_attributes.get(OPEN_INCIDENTS) or 0
     except (RPCError, RuntimeError, TimeoutError):
         log.debug("metrics: Temporal did not list the open incidents", exc_info=True)

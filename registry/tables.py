@@ -7,8 +7,10 @@ Only activities (and the operator's import and calendar commands) write them.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Field, SQLModel
 
 
@@ -32,6 +34,22 @@ class Alliance(SQLModel, table=True):
     updated_at: datetime = Field(index=True)  # the list's default order
 
 
+def early_results_priority_of(payload: dict[str, Any]) -> int | None:
+    """Article 8.6's rank (domain.eligibility.early_results_priority) of a stored version;
+    None for a membership change, which is no application."""
+    # imported here: commands that only read the registry need not load the rules
+    from domain.application import Application
+    from domain.eligibility import early_results_priority
+
+    if "membership_change" in payload:
+        return None
+    return early_results_priority(Application.model_validate(payload))
+
+
+def _payload_priority(context: DefaultExecutionContext) -> int | None:
+    return early_results_priority_of(context.get_current_parameters()["payload"])
+
+
 class ApplicationVersion(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("alliance_code", "version"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -39,6 +57,11 @@ class ApplicationVersion(SQLModel, table=True):
     version: int
     submitted_at: datetime
     payload: dict = Field(sa_column=Column(JSON))
+    # Computed from the payload as the row is written, by whatever writes it, so the inbox
+    # ranks by 8.6 without reading each application.
+    early_results_priority: int | None = Field(
+        default=None, sa_column=Column(Integer, nullable=True, default=_payload_priority)
+    )
 
 
 class Member(SQLModel, table=True):

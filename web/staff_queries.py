@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, and_, col, func, select
+from temporalio.api.common.v1 import SearchAttributes
+from temporalio.api.workflowservice.v1 import ListWorkflowExecutionsRequest
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.converter import decode_typed_search_attributes
 from temporalio.service import RPCError
 
 from client.actions import CATALOGUE, StaffAction
@@ -28,6 +32,7 @@ from client.alliances import (
     term_state,
     workflow_id_for,
 )
+from domain import search_attributes
 from domain.application import Application
 from domain.effects import Incident, Outbox
 from domain.eligibility import early_results_priority
@@ -69,8 +74,8 @@ from registry.tables import (
     StaffUser,
     UploadedFile,
 )
-from workflows.common import NEXT_DEADLINE
 
+NEXT_DEADLINE = SearchAttributeKey.for_datetime(search_attributes.NEXT_DEADLINE)
 PROCEDURE_STAGES = {s.value for s in Stage} - {s.value for s in FINAL_STAGES}
 TERM_STATUSES = {s.value for s in TermStatus} - {s.value for s in ENDED}
 
@@ -143,10 +148,11 @@ def inbox_items(url: str, user: StaffUser) -> list[InboxItem]:
     with session_scope(url) as session:
         waiting = [s for s, roles in WAITING_ON.items() if role in roles]
         if waiting:
-            for a in session.exec(
-                _scope(select(Alliance).where(Alliance.status.in_(waiting)), user)
+            steps = select(Alliance.code, Alliance.name, Alliance.status)
+            for code, name, status in session.exec(
+                _scope(steps.where(col(Alliance.status).in_(waiting)), user)
             ):
-                items.append(InboxItem(a.code, a.name, *_task_names(a.status), status=a.status))
+                items.append(InboxItem(code, name, *TASK_NAMES[status], status=status))
         if role == Role.BUREAU_STAFF:
             items += _staff_term_work(session)
         prioritised = _prioritised(session, {item.code for item in items})
@@ -156,20 +162,18 @@ def inbox_items(url: str, user: StaffUser) -> list[InboxItem]:
 
 
 def _prioritised(session: Session, codes: set[str]) -> dict[str, bool]:
-    """Article 8.6 for each of these alliances still in the recognition procedure."""
+    """Article 8.6 for each of these alliances still in the recognition procedure, from the
+    rank stored with its current application version."""
     current = and_(
         col(ApplicationVersion.alliance_code) == col(Alliance.code),
         col(ApplicationVersion.version) == col(Alliance.application_version),
     )
     rows = session.exec(
-        select(Alliance.code, ApplicationVersion.payload)
+        select(Alliance.code, ApplicationVersion.early_results_priority)
         .join(ApplicationVersion, current)
         .where(col(Alliance.code).in_(codes), col(Alliance.status).in_(PROCEDURE_STAGES))
     )
-    return {
-        code: early_results_priority(Application.model_validate(payload)) > 0
-        for code, payload in rows
-    }
+    return {code: bool(rank) for code, rank in rows}
 
 
 INBOX_ORDERS = ("deadline", "priority")
@@ -183,56 +187,41 @@ def in_order(items: list[InboxItem], order: str) -> list[InboxItem]:
     return items
 
 
-def _task_names(status: str) -> tuple[str, str]:
-    return {
-        Stage.DISTRICT_REVIEW.value: ("审查推荐", "district review"),
-        Stage.EXPERT_REVIEW.value: ("组织专家评审", "expert review"),
-        Stage.DIRECTOR_MEETING.value: ("局长办公会审议结果录入", "record the director's meeting"),
-        Stage.APPROVAL.value: ("下达批复文件", "issue the approval document"),
-        TermStatus.RECTIFICATION.value: ("整改跟踪与复核", "follow and re-check rectification"),
-    }[status]
+TASK_NAMES = {
+    Stage.DISTRICT_REVIEW.value: ("审查推荐", "district review"),
+    Stage.EXPERT_REVIEW.value: ("组织专家评审", "expert review"),
+    Stage.DIRECTOR_MEETING.value: ("局长办公会审议结果录入", "record the director's meeting"),
+    Stage.APPROVAL.value: ("下达批复文件", "issue the approval document"),
+    TermStatus.RECTIFICATION.value: ("整改跟踪与复核", "follow and re-check rectification"),
+}
 
 
 def _staff_term_work(session: Session) -> list[InboxItem]:
     items = []
+    # Only the columns shown: a whole report row carries its statistics as JSON.
     objections = session.exec(
-        select(Alliance, func.count(ObjectionRow.id))
+        select(Alliance.code, Alliance.name, func.count(ObjectionRow.id))
         .join(ObjectionRow, ObjectionRow.alliance_code == Alliance.code)
         .where(ObjectionRow.status == "open", Alliance.status == Stage.PUBLIC_NOTICE.value)
-        .group_by(Alliance.code)
+        .group_by(Alliance.code, Alliance.name)
     )
-    for alliance, count in objections:
-        items.append(
-            InboxItem(
-                alliance.code, alliance.name, f"处理公示异议（{count}件）", "resolve objections"
-            )
-        )
+    for code, name, count in objections:
+        items.append(InboxItem(code, name, f"处理公示异议（{count}件）", "resolve objections"))
     reports = session.exec(
-        select(Alliance, AnnualReportRow)
+        select(Alliance.code, Alliance.name, AnnualReportRow.year)
         .join(AnnualReportRow, AnnualReportRow.alliance_code == Alliance.code)
         .where(AnnualReportRow.status == "submitted")
     )
-    for alliance, report in reports:
-        items.append(
-            InboxItem(
-                alliance.code,
-                alliance.name,
-                f"审核{report.year}年度报告",
-                f"review the {report.year} report",
-            )
-        )
+    for code, name, year in reports:
+        items.append(InboxItem(code, name, f"审核{year}年度报告", f"review the {year} report"))
     assessments = session.exec(
-        select(Alliance, AssessmentRow)
+        select(Alliance.code, Alliance.name, AssessmentRow.kind)
         .join(AssessmentRow, AssessmentRow.alliance_code == Alliance.code)
         .where(AssessmentRow.grade.is_(None), AssessmentRow.materials_submitted_at.is_not(None))
     )
-    for alliance, row in assessments:
-        name = "期中考核评估" if row.kind == "midterm" else "期末综合评估"
-        items.append(
-            InboxItem(
-                alliance.code, alliance.name, f"录入{name}结果", f"record the {row.kind} result"
-            )
-        )
+    for code, name, kind in assessments:
+        assessment = "期中考核评估" if kind == "midterm" else "期末综合评估"
+        items.append(InboxItem(code, name, f"录入{assessment}结果", f"record the {kind} result"))
     return items
 
 
@@ -260,14 +249,20 @@ async def with_deadlines(
         local_date(i.deadline).year for i in items if i.deadline
     }
     calendar = load_calendar(url, years)
+    left: dict[date, int | None] = {}  # counted once a day: many items share their last day
     for item in items:
         if item.deadline is not None:
-            item.working_days_left = _working_days_left(calendar, today, local_date(item.deadline))
+            due = local_date(item.deadline)
+            if due not in left:
+                left[due] = _working_days_left(calendar, today, due)
+            item.working_days_left = left[due]
     far = datetime.max.replace(tzinfo=None)
     return sorted(items, key=lambda i: i.deadline.replace(tzinfo=None) if i.deadline else far)
 
 
-LISTED_AT_ONCE = 200  # workflow ids per visibility query
+# Workflow ids per visibility query: the service's largest page by default. Each query
+# costs the service a scan besides its rows, so an inbox of hundreds is one query.
+LISTED_AT_ONCE = 1000
 
 
 async def next_deadlines(client: Client, url: str, codes: set[str]) -> dict[str, datetime | None]:
@@ -276,16 +271,6 @@ async def next_deadlines(client: Client, url: str, codes: set[str]) -> dict[str,
     Listed from visibility; a workflow the listing does not hold yet (visibility lags a
     moment behind a start, and the time-skipping test server keeps none) is asked itself.
     """
-
-    async def listed(chunk: list[str]) -> dict[str, datetime | None]:
-        ids = ", ".join(f"'{workflow_id_for(code)}'" for code in chunk)
-        query = f"WorkflowId IN ({ids}) AND ExecutionStatus = 'Running'"
-        found: dict[str, datetime | None] = {}
-        async for execution in client.list_workflows(query, page_size=len(chunk)):
-            found[alliance_code_of(execution.id)] = execution.typed_search_attributes.get(
-                NEXT_DEADLINE
-            )
-        return found
 
     async def asked(code: str) -> datetime | None:
         try:
@@ -298,17 +283,63 @@ async def next_deadlines(client: Client, url: str, codes: set[str]) -> dict[str,
         except ProcedureActionFailed:
             return None
 
-    ordered = sorted(codes)
-    chunks = [ordered[i : i + LISTED_AT_ONCE] for i in range(0, len(ordered), LISTED_AT_ONCE)]
     try:
-        parts = await asyncio.gather(*(listed(chunk) for chunk in chunks))
+        found = await listed_deadlines(client, codes)
     except RPCError:
-        parts = []
-    found = {code: deadline for part in parts for code, deadline in part.items()}
-    missing = [code for code in ordered if code not in found]
+        found = {}
+    missing = sorted(codes - found.keys())
     for code, deadline in zip(missing, await asyncio.gather(*map(asked, missing)), strict=True):
         found[code] = deadline
     return found
+
+
+async def listed_deadlines(client: Client, codes: set[str]) -> dict[str, datetime | None]:
+    """The `AllianceNextDeadline` of each running workflow of these alliances that the
+    visibility listing holds (None: it has none).
+
+    The service's own call rather than the SDK's list_workflows, which would decode every
+    search attribute and memo of each execution where this reads one attribute."""
+
+    async def listed(chunk: list[str]) -> dict[str, datetime | None]:
+        ids = ", ".join(f"'{workflow_id_for(code)}'" for code in chunk)
+        request = ListWorkflowExecutionsRequest(
+            namespace=client.namespace,
+            query=f"WorkflowId IN ({ids}) AND ExecutionStatus = 'Running'",
+            page_size=len(chunk),
+        )
+        found: dict[str, datetime | None] = {}
+        while True:
+            page = await client.workflow_service.list_workflow_executions(request, retry=True)
+            for execution in page.executions:
+                found[alliance_code_of(execution.execution.workflow_id)] = _next_deadline_of(
+                    execution.search_attributes, decoded
+                )
+            if not page.next_page_token:
+                return found
+            request.next_page_token = page.next_page_token
+
+    decoded: dict[bytes, datetime | None] = {}
+    ordered = sorted(codes)
+    chunks = [ordered[i : i + LISTED_AT_ONCE] for i in range(0, len(ordered), LISTED_AT_ONCE)]
+    parts = await asyncio.gather(*(listed(chunk) for chunk in chunks))
+    return {code: deadline for part in parts for code, deadline in part.items()}
+
+
+def _next_deadline_of(
+    attributes: SearchAttributes, decoded: dict[bytes, datetime | None]
+) -> datetime | None:
+    """The `AllianceNextDeadline` of a listed execution, the one attribute decoded, each
+    value once (`decoded`): deadlines end a day, and many items share their day.
+
+    Search attributes are never encoded by the payload codec: the SDK's own decoder reads
+    them with the default converter."""
+    value = attributes.indexed_fields.get(NEXT_DEADLINE.name)
+    if value is None:
+        return None
+    if value.data not in decoded:
+        only = SearchAttributes(indexed_fields={NEXT_DEADLINE.name: value})
+        decoded[value.data] = decode_typed_search_attributes(only).get(NEXT_DEADLINE)
+    return decoded[value.data]
 
 
 def _notice_ends(url: str, deadlines: dict[str, datetime | None]) -> dict[str, datetime]:

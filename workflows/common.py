@@ -14,14 +14,15 @@ from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain import search_attributes as names
     from domain.procedure import ActionRefused
 
-STATUS = SearchAttributeKey.for_keyword("AllianceStatus")
-DISTRICT = SearchAttributeKey.for_keyword("AllianceDistrict")
-LEAD_UNIT = SearchAttributeKey.for_keyword("AllianceLeadUnit")  # the lead unit's credit code
-NEXT_DEADLINE = SearchAttributeKey.for_datetime("AllianceNextDeadline")
-TERM_END = SearchAttributeKey.for_datetime("AllianceTermEnd")
-OPEN_INCIDENTS = SearchAttributeKey.for_int("AllianceOpenIncidents")
+STATUS = SearchAttributeKey.for_keyword(names.STATUS)
+DISTRICT = SearchAttributeKey.for_keyword(names.DISTRICT)
+LEAD_UNIT = SearchAttributeKey.for_keyword(names.LEAD_UNIT)
+NEXT_DEADLINE = SearchAttributeKey.for_datetime(names.NEXT_DEADLINE)
+TERM_END = SearchAttributeKey.for_datetime(names.TERM_END)
+OPEN_INCIDENTS = SearchAttributeKey.for_int(names.OPEN_INCIDENTS)
 
 SHORT = timedelta(minutes=2)  # a calendar look-up
 HANDLED_REQUESTS_KEPT = 500

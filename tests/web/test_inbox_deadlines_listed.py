@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 import pytest
 
 from admin.seed import plan, running, seed_registry, start_workflows
-from client.alliances import procedure_state, term_state
+from client.alliances import procedure_state, term_state, workflow_id_for
 from domain.procedure import Role
 from registry.staff_accounts import create_user
 from tests.web.conftest import PASSWORD, start_dev_server
 from web.pages import beijing_time
+from web.staff_queries import listed_deadlines
+from workflows.common import NEXT_DEADLINE
 
 N = 41  # every article-9 step, ended terms, active terms, one report awaiting review
 ROW = re.compile(r'<a href="/alliances/([^"]+)">[^<]*</a></td>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>')
@@ -77,6 +79,15 @@ async def test_each_inbox_deadline_is_the_one_its_workflow_gives(bureau, web_app
         else state.next_deadline
         for code, state in states.items()
     }
+    # The listing alone holds every workflow's AllianceNextDeadline, read as the SDK reads
+    # it (no workflow needs asking on this server).
+    described = {
+        code: (
+            await bureau.client.get_workflow_handle(workflow_id_for(code)).describe()
+        ).typed_search_attributes.get(NEXT_DEADLINE)
+        for code in expected
+    }
+    assert await listed_deadlines(bureau.client, set(expected)) == described
     districts = {seed.application.district for seed in seeds if seed.in_procedure}
     reviewers = [f"reviewer{k}" for k, _ in enumerate(districts)]
     for username, district in zip(reviewers, districts, strict=True):

@@ -1,0 +1,145 @@
+"""A notice the relay took is not sent again when the registry cannot record it and the
+attempt runs out: the attempt's heartbeat tells its retries, on a real Temporal dev server
+(real time, real heartbeats and timeouts), real SMTP and PostgreSQL.
+
+The notice's activity heartbeats only when it must (`activities.email`); this shows that
+the one heartbeat it then sends reaches Temporal, that it outlives the worker that sent it,
+and that a retry which fails before heartbeating leaves it in place for the next."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from sqlmodel import select
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from activities.effects import EffectActivities
+from domain.effects import Effect, EffectBatch, EffectKind, EffectOutcome
+from domain.notices import Notice, Purpose
+from local_stack import temporal_cli
+from registry.database import session_scope
+from registry.tables import EmailMessage
+from tests.support.databases import postgres_registry
+from tests.support.smtp_fixture import settings_for
+from tests.support.smtp_server import RecordingSmtpServer
+from worker import activities_for
+
+LEAD = "mishuchu@lingmei-alliance.example"
+
+
+@workflow.defn(sandboxed=False)
+class OneBatch:
+    """The effect queue's call, with timeouts short enough for a test."""
+
+    @workflow.run
+    async def run(self, batch: EffectBatch) -> list[EffectOutcome]:
+        return await workflow.execute_activity_method(
+            EffectActivities.carry_out_effects,
+            batch,
+            start_to_close_timeout=timedelta(seconds=3),
+            heartbeat_timeout=timedelta(seconds=2),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=1), backoff_coefficient=1.0
+            ),
+        )
+
+
+class RegistryGoneOnArrival(RecordingSmtpServer):
+    """Takes the first message, and the registry's email table away with it, at once."""
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__()
+        self.dsn = dsn
+
+    def _arrived(self, envelope) -> str:  # noqa: ANN001
+        answer = super()._arrived(envelope)
+        if len(self.messages) == 1:
+            with psycopg.connect(self.dsn, autocommit=True) as db:
+                db.execute("ALTER TABLE email RENAME TO email_away")
+        return answer
+
+
+def _notice_batch() -> EffectBatch:
+    notice = Notice(
+        key="2026-0001:progress:district_review",
+        alliance_code="2026-0001",
+        purpose=Purpose.PROGRESS,
+        to_emails=[LEAD],
+        context={
+            "alliance_name": "鞍山市菱镁新材料产业技术创新战略联盟",
+            "alliance_code": "2026-0001",
+            "district": "haicheng",
+            "district_name": "海城市",
+            "stage_name": "县区审查推荐",
+            "next_stage_name": "专家评审",
+        },
+    )
+    effect = Effect(
+        key=notice.key, kind=EffectKind.SEND_NOTICE, queued_at=datetime.now(UTC), notice=notice
+    )
+    return EffectBatch(effects=[effect])
+
+
+async def _wait_for(handle, what: str, found) -> None:  # noqa: ANN001
+    for _ in range(300):
+        pending = (await handle.describe()).raw_description.pending_activities
+        if pending and found(pending[0]):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the activity never showed {what}")
+
+
+async def test_a_notice_the_relay_took_is_recorded_by_a_retry_and_never_sent_again(tmp_path):
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_cli(),
+        dev_server_extra_args=["--headless"],
+    )
+
+    def worker(settings) -> Worker:  # noqa: ANN001
+        return Worker(
+            env.client,
+            task_queue="notice-once",
+            workflows=[OneBatch],
+            activities=activities_for(settings),
+            workflow_runner=UnsandboxedWorkflowRunner(),
+        )
+
+    try:
+        with postgres_registry() as url:
+            dsn = url.replace("postgresql+psycopg://", "postgresql://")
+            with RegistryGoneOnArrival(dsn) as relay:
+                settings = settings_for(relay, url, tmp_path)
+                async with worker(settings):
+                    handle = await env.client.start_workflow(
+                        OneBatch.run,
+                        _notice_batch(),
+                        id=f"notice-once-{uuid.uuid4().hex[:8]}",
+                        task_queue="notice-once",
+                    )
+                    # The relay took it; the registry cannot record it: the attempt says so
+                    # in its heartbeat, and then its worker stops.
+                    await _wait_for(handle, "a heartbeat", lambda a: a.heartbeat_details.payloads)
+                assert len(relay.to(LEAD)) == 1
+                async with worker(settings):
+                    # The next attempt fails before it heartbeats; then the registry is back.
+                    await _wait_for(handle, "a third attempt", lambda a: a.attempt >= 3)
+                    with psycopg.connect(dsn, autocommit=True) as db:
+                        db.execute("ALTER TABLE email_away RENAME TO email")
+
+                    [outcome] = await asyncio.wait_for(handle.result(), timeout=60)
+
+                assert outcome.error == ""
+                assert len(relay.to(LEAD)) == 1  # the relay's copy is the only one
+                with session_scope(url) as session:
+                    row = session.exec(select(EmailMessage)).one()
+                assert (row.status, row.attempts) == ("sent", 1)
+    finally:
+        await env.shutdown()
