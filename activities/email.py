@@ -320,10 +320,6 @@ class EmailActivities:
         )
         return [Activation(link.email, link.token, link.expires_at) for link in issued]
 
-    def _row(self, key: str) -> EmailRecord | None:
-        with session_scope(self._url) as session:
-            return session.exec(orm_select(EmailRecord).where(EmailRecord.key == key)).first()
-
     def _documents(self, ids: list[int]) -> list[Document]:
         if not ids:
             return []
@@ -375,16 +371,6 @@ class EmailActivities:
                 **values,
             },
         )
-
-    def _start_attempt(
-        self, notice: Notice, message_id: str, recipients: list[str], subject: str
-    ) -> None:
-        """Count an attempt in a transaction of its own (`bench.worker_costs`)."""
-        with engine_for(self._url).begin() as db:
-            exists = db.execute(_FIND, {"k": notice.key}).first()
-            self._write_attempt(
-                db, exists is not None, notice, message_id, recipients, subject, _temporal_now()
-            )
 
     def _finish(
         self,

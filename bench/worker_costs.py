@@ -1,8 +1,8 @@
 """What one notice costs inside the worker, piece by piece, without a Temporal server.
 
 Complements `bench.deadline_storm`: the storm's worker spends CPU per notice on the workflow
-task (payload decoding, `milestones`) and on the `send_notice` activity (template, three
-registry transactions, one SMTP session). This measures each piece alone, on the same
+task (payload decoding, `milestones`) and on the `send_notice` activity (template, two
+registry transactions, the SMTP session). This measures each piece alone, on the same
 registry (SQLite, Alembic schema) and SMTP sink the storm uses:
 
     .venv/bin/python -m bench.worker_costs --n 300
@@ -133,13 +133,12 @@ async def run(args) -> None:
 
         async def registry_only(i: int, tag: str) -> None:
             n = notice_for(states[i], tag)
-            await asyncio.to_thread(email._row, n.key)
-            await asyncio.to_thread(email._start_attempt, n, "<id@x>", n.to_emails, "subject")
+            await asyncio.to_thread(email._begin, n, False, now)
             await asyncio.to_thread(email._finish, n, DeliveryStatus.SENT, {}, "")
 
         for concurrency in (1, args.concurrency):
             await timed(
-                f"registry: 3 transactions ({concurrency} at a time)",
+                f"registry: 2 transactions, the message composed ({concurrency} at a time)",
                 args.n,
                 concurrency,
                 lambda i, tag=f"registry{concurrency}": env.run(registry_only, i, tag),
