@@ -357,20 +357,7 @@ class EmailActivities:
         if exists:
             db.execute(_COUNT_ATTEMPT, {"k": notice.key, **values})
             return
-        db.execute(
-            _ADD,
-            {
-                "key": notice.key,
-                "alliance_code": notice.alliance_code,
-                "purpose": notice.purpose.value,
-                "subject": "",
-                "refused": {},
-                "error": "",
-                "attempts": 1,
-                "created_at": now,
-                **values,
-            },
-        )
+        _add_row(db, notice, now, attempts=1, **values)
 
     def _finish(
         self,
@@ -399,19 +386,25 @@ class EmailActivities:
             if row is not None:
                 db.execute(_SET, {"k": notice.key, **values})
             else:
-                db.execute(
-                    _ADD,
-                    {
-                        "key": notice.key,
-                        "alliance_code": notice.alliance_code,
-                        "purpose": notice.purpose.value,
-                        "subject": "",
-                        "attempts": 0,
-                        "created_at": now,
-                        **values,
-                    },
-                )
+                _add_row(db, notice, now, attempts=0, **values)
             return recipients
+
+
+def _add_row(db: Connection, notice: Notice, now: datetime, **values: Any) -> None:
+    """The notice's registry row, made by its first attempt (or by the relay's answer when
+    that row was lost with the registry); `values` fill in or replace the blanks."""
+    blank = {"subject": "", "refused": {}, "error": ""}
+    db.execute(
+        _ADD,
+        {
+            "key": notice.key,
+            "alliance_code": notice.alliance_code,
+            "purpose": notice.purpose.value,
+            "created_at": now,
+            **blank,
+            **values,
+        },
+    )
 
 
 # ---- the message ----
