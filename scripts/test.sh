@@ -18,11 +18,13 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-# Given test paths, run just those; otherwise the whole suite: everything but the drills on
-# two workers (pytest-xdist), and beside them the drills in a process of their own: they
-# mostly wait out the real outages they stage. Their report follows the rest's.
+# Given test paths (a file or folder that exists, with or without ::test), run just those;
+# otherwise the whole suite: everything but the drills on two workers (pytest-xdist), and
+# beside them the drills in a process of their own: they mostly wait out the real outages
+# they stage. Their report follows the rest's. An option's value (`-p no:cacheprovider`)
+# is not a path.
 for arg in "$@"; do
-  case "$arg" in -*) ;; *) exec .venv/bin/python -m pytest "$@" ;; esac
+  if [ -e "${arg%%::*}" ]; then exec .venv/bin/python -m pytest "$@"; fi
 done
 drills_log=$(mktemp)
 trap 'rm -f "$drills_log"' EXIT

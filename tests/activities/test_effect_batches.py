@@ -14,34 +14,19 @@ from activities.effects import EffectActivities
 from activities.email import EmailActivities
 from activities.registry import RegistryActivities
 from domain.effects import Effect, EffectBatch, EffectKind, next_batch
-from domain.notices import Notice, Purpose
 from registry.database import session_scope
 from registry.tables import AuditEntry
 from tests.activities.test_registry_faults import _event
 from tests.support.databases import postgres_registry
+from tests.support.notices import LEAD, progress_notice
 from tests.support.smtp_fixture import settings_for, smtp_server  # noqa: F401
 from tests.support.smtp_server import RecordingSmtpServer
 
-LEAD = "mishuchu@lingmei-alliance.example"
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
 
 def _notice(key: str) -> Effect:
-    notice = Notice(
-        key=key,
-        alliance_code="2026-0001",
-        purpose=Purpose.PROGRESS,
-        to_emails=[LEAD],
-        context={
-            "alliance_name": "鞍山市菱镁新材料产业技术创新战略联盟",
-            "alliance_code": "2026-0001",
-            "district": "haicheng",
-            "district_name": "海城市",
-            "stage_name": "县区审查推荐",
-            "next_stage_name": "专家评审",
-        },
-    )
-    return Effect(key=key, kind=EffectKind.SEND_NOTICE, queued_at=NOW, notice=notice)
+    return progress_notice(key, NOW)
 
 
 def _record(reasons: str) -> Effect:

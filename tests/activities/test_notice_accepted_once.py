@@ -21,17 +21,15 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.effects import EffectActivities
-from domain.effects import Effect, EffectBatch, EffectKind, EffectOutcome
-from domain.notices import Notice, Purpose
+from domain.effects import EffectBatch, EffectOutcome
 from local_stack import temporal_cli
 from registry.database import session_scope
 from registry.tables import EmailMessage
 from tests.support.databases import postgres_registry
+from tests.support.notices import LEAD, progress_notice
 from tests.support.smtp_fixture import settings_for
 from tests.support.smtp_server import RecordingSmtpServer
 from worker import activities_for
-
-LEAD = "mishuchu@lingmei-alliance.example"
 
 
 @workflow.defn(sandboxed=False)
@@ -67,24 +65,8 @@ class RegistryGoneOnArrival(RecordingSmtpServer):
 
 
 def _notice_batch() -> EffectBatch:
-    notice = Notice(
-        key="2026-0001:progress:district_review",
-        alliance_code="2026-0001",
-        purpose=Purpose.PROGRESS,
-        to_emails=[LEAD],
-        context={
-            "alliance_name": "鞍山市菱镁新材料产业技术创新战略联盟",
-            "alliance_code": "2026-0001",
-            "district": "haicheng",
-            "district_name": "海城市",
-            "stage_name": "县区审查推荐",
-            "next_stage_name": "专家评审",
-        },
-    )
-    effect = Effect(
-        key=notice.key, kind=EffectKind.SEND_NOTICE, queued_at=datetime.now(UTC), notice=notice
-    )
-    return EffectBatch(effects=[effect])
+    key = "2026-0001:progress:district_review"
+    return EffectBatch(effects=[progress_notice(key, datetime.now(UTC))])
 
 
 async def _wait_for(handle, what: str, found) -> None:  # noqa: ANN001
