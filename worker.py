@@ -63,6 +63,7 @@ def activities_for(settings: Settings) -> list:
         effects.carry_out_effects,
         registry.record_event,
         registry.record_term_event,
+        registry.record_deadline,
         calendar.plan_stage_clock,
         calendar.plan_public_notice,
         calendar.plan_approval,

@@ -1,9 +1,11 @@
 """Send a workflow's notice by email and record its delivery in the registry.
 
 Every notice is delivered at least once. Its key makes a repeat send nothing: a key
-already recorded as sent is skipped. A second copy can only reach a mailbox when the
-worker or the registry dies between the relay accepting the message and the registry
-recording it; it carries the same Message-ID, so mail clients show one message.
+already recorded as sent is skipped, and one the relay took in an attempt that then
+failed or ran out of time is recorded without being sent again (the attempt's heartbeat
+says so). A second copy can only reach a mailbox when the worker or the registry dies
+between the relay accepting the message and that heartbeat or the registry's record; it
+carries the same Message-ID, so mail clients show one message.
 
 Connection faults, timeouts and 4xx replies raise (Temporal retries the activity). 5xx
 refusals are permanent: all recipients refused is `failed`, some of them `partly_failed`
@@ -142,9 +144,9 @@ class EmailActivities:
         """`send_notice`'s work, also for a batch of effects (`activities.effects`).
 
         It heartbeats only when it must: before the relay if the registry kept it waiting,
-        and `ACCEPTED` once the relay took the message but the registry cannot yet record
-        it, so a retry records without sending again. A notice that goes through at once
-        sends no heartbeat to Temporal."""
+        and `ACCEPTED` once the relay took the message if the attempt has been slow or the
+        registry cannot yet record it, so a retry records without sending again. A notice
+        that goes through at once sends no heartbeat to Temporal."""
         began = time.monotonic()
         now = _temporal_now()
         accepted_earlier = ACCEPTED in activity.info().heartbeat_details
@@ -170,6 +172,10 @@ class EmailActivities:
                 raise
             return await self._failed(notice, step.recipients, {}, str(exc), now)
         refused = {address: f"{reply.code} {reply.message}" for address, reply in replies.items()}
+        if not refused and time.monotonic() - began > HEARTBEAT_AFTER_SECONDS:
+            # A slow attempt may run out of its heartbeat time before the registry records
+            # the message: the retry must then record it, not send it again.
+            activity.heartbeat(ACCEPTED)
         return await self._record_outcome(notice, refused, now)
 
     async def _record_outcome(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from datetime import UTC
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
 from temporalio import activity
 
 from activities.faults import in_thread
 from domain.application import Member as MemberModel
+from domain.effects import DeadlineRecord
 from domain.events import ProcedureEvent, TermEvent
 from domain.procedure import ObjectionStatus
 from domain.settings import Settings
@@ -43,6 +47,31 @@ class RegistryActivities:
         return await in_thread(
             "RegistryDataError", record_term_event_now, self.settings.registry_url(), event
         )
+
+    @activity.defn
+    async def record_deadline(self, record: DeadlineRecord) -> bool:
+        """Write the staff's time limit; False when a newer one is already there."""
+        return await in_thread(
+            "RegistryDataError", record_deadline_now, self.settings.registry_url(), record
+        )
+
+
+def record_deadline_now(url: str, record: DeadlineRecord) -> bool:
+    """One UPDATE of the alliance's row, unless the row holds a limit set later."""
+    as_of = record.as_of.astimezone(UTC)
+    with session_scope(url) as session:
+        written = session.exec(
+            update(Alliance)
+            .where(
+                col(Alliance.code) == record.alliance_code,
+                or_(col(Alliance.deadline_as_of).is_(None), col(Alliance.deadline_as_of) <= as_of),
+            )
+            .values(
+                next_deadline=record.deadline.astimezone(UTC) if record.deadline else None,
+                deadline_as_of=as_of,
+            )
+        )
+        return bool(written.rowcount)
 
 
 def record_event_now(url: str, event: ProcedureEvent) -> bool:

@@ -146,6 +146,27 @@ async def wait_for_first_tasks(settings: Settings, expected: int, say) -> None:
         await asyncio.sleep(10)
 
 
+async def wait_for_registry_limits(settings: Settings, expected: int, say) -> None:
+    """Until every running workflow has written its time limit to the registry (the inbox
+    reads it there), as they do with their first effects."""
+    from sqlmodel import col, func, select
+
+    from registry.database import session_scope
+    from registry.tables import Alliance
+
+    began = time.monotonic()
+    while True:
+        with session_scope(settings.registry_url()) as session:
+            written = session.exec(
+                select(func.count()).where(col(Alliance.deadline_as_of).is_not(None))
+            ).one()
+        if written >= expected or time.monotonic() - began > 600:
+            say(f"  {written}/{expected} workflows have written their limit to the registry")
+            return
+        say(f"  {written}/{expected} workflows have written their limit to the registry …")
+        await asyncio.sleep(10)
+
+
 async def sign_in(client: httpx.AsyncClient, username: str) -> None:
     page = await client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -230,6 +251,7 @@ async def run(args) -> None:
                 started = await start_workflows(settings, n, seeded_at, say=say)
                 say(f"{started} workflows running, started in {time.monotonic() - began:.1f} s")
                 await wait_for_first_tasks(settings, started, say)
+                await wait_for_registry_limits(settings, started, say)
             marker.write_text(f"{n} {seeded_at.isoformat()}\n")
         web = start_part("web", settings, folder / "web.log")
         base = f"http://{settings.web_host}:{settings.web_port}"

@@ -296,7 +296,11 @@ def describe(event, kind: str) -> str:
 async def wait_until_idle(client: Client, workflow_id: str, seconds: float = 30) -> None:
     """Until the latest run waits on a timer with its outbox empty (the term's next step)."""
     deadline = time.monotonic() + seconds
-    resting = (E.EVENT_TYPE_TIMER_STARTED, E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+    resting = (
+        E.EVENT_TYPE_TIMER_STARTED,
+        E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,  # set once the step's effects are done
+    )
     handle = client.get_workflow_handle(workflow_id)
     while time.monotonic() < deadline:
         history = await handle.fetch_history()

@@ -45,6 +45,7 @@ class EffectKind(StrEnum):
     RECORD_TERM_EVENT = "record_term_event"  # the five-year term's audit entry and rows
     SEND_NOTICE = "send_notice"
     ISSUE_CERTIFICATE = "issue_certificate"  # 证书: its numbers come back to the workflow
+    RECORD_DEADLINE = "record_deadline"  # the staff's time limit, for the inbox (since 1.2)
 
 
 EFFECT_KIND_ZH = {
@@ -52,13 +53,25 @@ EFFECT_KIND_ZH = {
     EffectKind.RECORD_TERM_EVENT: "登记办理记录",
     EffectKind.SEND_NOTICE: "发送邮件通知",
     EffectKind.ISSUE_CERTIFICATE: "制发证书",
+    EffectKind.RECORD_DEADLINE: "登记办理期限",
 }
 EFFECT_KIND_EN = {
     EffectKind.RECORD_EVENT: "registry record",
     EffectKind.RECORD_TERM_EVENT: "registry record",
     EffectKind.SEND_NOTICE: "email notice",
     EffectKind.ISSUE_CERTIFICATE: "certificate",
+    EffectKind.RECORD_DEADLINE: "registry deadline",
 }
+
+
+class DeadlineRecord(BaseModel):
+    """The time limit the alliance's inbox items show, as the workflow set it at `as_of`
+    (None: no limit on staff, as while the public notice runs). An older record never
+    replaces a newer one, so a re-queued incident cannot bring back a passed limit."""
+
+    alliance_code: str
+    deadline: datetime | None
+    as_of: datetime
 
 
 class Effect(BaseModel):
@@ -71,6 +84,7 @@ class Effect(BaseModel):
     term_event: TermEvent | None = None
     notice: Notice | None = None
     certificate: CertificateRequest | None = None
+    deadline: DeadlineRecord | None = None
     to_alliance: bool = False  # a notice to the alliance's contacts: re-addressed on retry
 
     def summary(self) -> str:

@@ -345,6 +345,7 @@ class ProcedureState(BaseModel):
     stage_entered_at: datetime
     clock: StageClock | None = None
     next_deadline: datetime | None = None  # what the step waited on now must be done by
+    deadline_recorded: bool = False  # the registry holds `next_deadline` (since 1.2)
     decisions: list[Decision] = []
     notice: NoticeWindow | None = None
     objections: list[Objection] = []

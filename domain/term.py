@@ -283,6 +283,7 @@ class TermState(BaseModel):
     handled_requests: list[str] = []
     events_recorded: int = 0
     next_deadline: datetime | None = None
+    deadline_recorded: bool = False  # the registry holds `next_deadline` (since 1.2)
 
     def report(self, year: int) -> ReportRecord | None:
         return next((r for r in self.reports if r.year == year), None)

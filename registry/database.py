@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,3 +61,11 @@ def upgrade_schema(url: str) -> None:
     config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # a %-encoded password
     command.upgrade(config, "head")
+
+
+def in_utc(moment: datetime | None) -> datetime | None:
+    """A `DateTime(timezone=True)` column's value, aware: SQLite gives back the UTC time it
+    was given without its zone, PostgreSQL gives it with one."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    UniqueConstraint,
+)
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Field, SQLModel
 
@@ -32,6 +41,15 @@ class Alliance(SQLModel, table=True):
     contact_emails: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     created_at: datetime
     updated_at: datetime = Field(index=True)  # the list's default order
+    # The time limit on staff that the workflow last set, for the inbox (a `record_deadline`
+    # effect, since 1.2); `deadline_as_of` None: the workflow has not written one, and the
+    # inbox reads the workflow instead. Both in UTC.
+    next_deadline: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    deadline_as_of: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 def early_results_priority_of(payload: dict[str, Any]) -> int | None:

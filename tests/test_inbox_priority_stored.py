@@ -158,21 +158,35 @@ def test_applications_stored_before_the_upgrade_are_ranked_in_the_inbox(
         sa.column("submitted_at", sa.DateTime()),
         sa.column("payload", sa.JSON()),
     )
+    # The alliance rows as that revision had them (the model has columns added since).
+    plain = ("code", "name", "district", "status", "application_version", "origin")
+    alliances = sa.table(
+        "alliance",
+        *(sa.column(name) for name in (*plain, "workflow_id", "lead_unit", "lead_unit_code")),
+        sa.column("industry_field"),
+        sa.column("contact_emails", sa.JSON()),
+        sa.column("created_at", sa.DateTime()),
+        sa.column("updated_at", sa.DateTime()),
+    )
+
+    def row_of(code: str, status: str, version: int = 1) -> dict:
+        made = alliance(code, status, sample.district.value, version)
+        return made.model_dump(include={c.name for c in alliances.columns})
+
     rows = []
+    registered = []
+    for code, early_results in waiting.items():
+        registered.append(row_of(code, Stage.DISTRICT_REVIEW.value))
+        app = sample.model_copy(update={"early_results": early_results})
+        rows.append((code, 1, app.model_dump(mode="json")))
+    # in term: a first version the input rules no longer accept, and a membership
+    # change as its current version; neither stops the upgrade
+    registered.append(row_of("2025-0009", TermStatus.ACTIVE.value, version=2))
+    legacy = sample.model_dump(mode="json") | {"alliance_name": "联" * 5000}
+    rows.append(("2025-0009", 1, legacy))
+    rows.append(("2025-0009", 2, {"membership_change": True, "members": [], "note": ""}))
     with session_scope(url) as session:
-        for code, early_results in waiting.items():
-            session.add(alliance(code, Stage.DISTRICT_REVIEW.value, sample.district.value))
-            app = sample.model_copy(update={"early_results": early_results})
-            rows.append((code, 1, app.model_dump(mode="json")))
-        # in term: a first version the input rules no longer accept, and a membership
-        # change as its current version; neither stops the upgrade
-        session.add(
-            alliance("2025-0009", TermStatus.ACTIVE.value, sample.district.value, version=2)
-        )
-        legacy = sample.model_dump(mode="json") | {"alliance_name": "联" * 5000}
-        rows.append(("2025-0009", 1, legacy))
-        rows.append(("2025-0009", 2, {"membership_change": True, "members": [], "note": ""}))
-        session.flush()
+        session.execute(alliances.insert(), registered)
         session.execute(
             versions.insert(),
             [

@@ -3,7 +3,8 @@
 `tests/histories/*.json` are release 1.0.0's and are never regenerated: workflows begun
 on 1.0.0 must go on under any later code (each command-changing edit is guarded with
 `workflow.patched`). `tests/histories/1.1/` holds the same paths recorded on the code
-since the `fewer-actions` patch; record them again after an intended, patched change:
+with the `fewer-actions` patch alone, `1.2/` on the code with `deadlines-in-registry` too;
+record the newest again after an intended, patched change:
     ALLIANCE_RECORD_HISTORIES=1 .venv/bin/python -m pytest tests/workflows
 """
 
@@ -23,8 +24,9 @@ from worker import WORKFLOWS
 
 SAVED = Path(__file__).parent / "histories"
 RELEASED = sorted(SAVED.glob("*.json"))  # 1.0.0
-RECORDED_NOW = sorted((SAVED / "1.1").glob("*.json"))
-HISTORIES = RELEASED + RECORDED_NOW
+FEWER_ACTIONS_ONLY = sorted((SAVED / "1.1").glob("*.json"))
+RECORDED_NOW = sorted((SAVED / "1.2").glob("*.json"))
+HISTORIES = RELEASED + FEWER_ACTIONS_ONLY + RECORDED_NOW
 IDS = [str(p.relative_to(SAVED).with_suffix("")) for p in HISTORIES]
 EXPECTED = {
     "recognised",
@@ -51,6 +53,7 @@ EXPECTED = {
 
 def test_every_procedure_path_has_a_saved_history_from_1_0_0_and_from_now():
     assert {p.stem for p in RELEASED} >= EXPECTED
+    assert {p.stem for p in FEWER_ACTIONS_ONLY} >= EXPECTED
     assert {p.stem for p in RECORDED_NOW} >= EXPECTED
 
 
@@ -65,12 +68,17 @@ def _patches(path: Path) -> set[str]:
     }
 
 
-def test_both_sides_of_the_fewer_actions_patch_are_replayed():
-    """The 1.0.0 histories take the old commands, the recorded ones the new: replaying
-    both proves each side of `workflow.patched("fewer-actions")`."""
+def test_every_side_of_each_patch_is_replayed():
+    """The 1.0.0 histories take the old commands, 1.1's the `fewer-actions` ones, the
+    recorded ones (1.2) `deadlines-in-registry` too: replaying all three proves each side
+    of both `workflow.patched` calls."""
+    between = [p for p in FEWER_ACTIONS_ONLY if p.stem != "calendar_watch"]
     alliance = [p for p in RECORDED_NOW if p.stem != "calendar_watch"]
-    assert all("fewer-actions" not in _patches(p) for p in RELEASED)
-    assert alliance and all("fewer-actions" in _patches(p) for p in alliance)
+    assert all(not _patches(p) for p in RELEASED)
+    assert between and all(_patches(p) == {"fewer-actions"} for p in between)
+    assert alliance and all(
+        _patches(p) == {"fewer-actions", "deadlines-in-registry"} for p in alliance
+    )
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=IDS)

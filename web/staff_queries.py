@@ -58,7 +58,7 @@ from domain.term import (
 )
 from domain.working_days import CalendarYearMissing
 from registry.calendar_store import load_calendar
-from registry.database import session_scope
+from registry.database import in_utc, session_scope
 from registry.tables import (
     Alliance,
     AnnualReportRow,
@@ -230,19 +230,23 @@ async def with_deadlines(
 ) -> list[InboxItem]:
     """Add each item's deadline, oldest deadline first.
 
-    The deadlines are the workflows' `AllianceNextDeadline` search attribute, read in one
-    visibility listing rather than by querying each workflow. Two steps set it to what is
-    not the staff's time limit, and show none, as the workflow's own clock says: the
-    notice's last day while a notice with objections runs, and the day the system numbers
-    the approval document itself (`system_numbers`).
+    The deadlines are the registry's: each workflow writes the time limit on staff as it
+    sets it (since 1.2; none while the public notice runs or the system numbers the
+    approval document). An alliance whose workflow has not written one yet (a run begun
+    before 1.2) has its `AllianceNextDeadline` read from visibility instead, with those
+    two steps shown without a limit, as its workflow's own clock says.
     """
-    found = await next_deadlines(client, url, {item.code for item in items})
-    during_notice = await asyncio.to_thread(_notice_ends, url, found)
+    codes = {item.code for item in items}
+    recorded = await asyncio.to_thread(_recorded_deadlines, url, codes)
+    found = dict(recorded)
+    if unrecorded := codes - recorded.keys():
+        listed = await next_deadlines(client, url, unrecorded)
+        during_notice = await asyncio.to_thread(_notice_ends, url, listed)
+        for code, deadline in listed.items():
+            found[code] = None if deadline == during_notice.get(code) else deadline
     for item in items:
         deadline = found.get(item.code)
-        if deadline is not None and deadline == during_notice.get(item.code):
-            deadline = None
-        if system_numbers and item.status == Stage.APPROVAL.value:
+        if item.code in unrecorded and system_numbers and item.status == Stage.APPROVAL.value:
             deadline = None
         item.deadline = deadline
     years = {today.year, today.year + 1} | {
@@ -340,6 +344,18 @@ def _next_deadline_of(
         only = SearchAttributes(indexed_fields={NEXT_DEADLINE.name: value})
         decoded[value.data] = decode_typed_search_attributes(only).get(NEXT_DEADLINE)
     return decoded[value.data]
+
+
+def _recorded_deadlines(url: str, codes: set[str]) -> dict[str, datetime | None]:
+    """The limits the alliances' workflows wrote to the registry (in UTC), of those that
+    wrote one."""
+    with session_scope(url) as session:
+        rows = session.exec(
+            select(Alliance.code, Alliance.next_deadline).where(
+                col(Alliance.code).in_(codes), col(Alliance.deadline_as_of).is_not(None)
+            )
+        )
+        return {code: in_utc(deadline) for code, deadline in rows}
 
 
 def _notice_ends(url: str, deadlines: dict[str, datetime | None]) -> dict[str, datetime]:

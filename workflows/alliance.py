@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.districts import DISTRICT_ZH, District
     from domain.effects import (
         EFFECT_KIND_ZH,
+        DeadlineRecord,
         Effect,
         EffectKind,
         Incident,
@@ -40,6 +41,10 @@ with workflow.unsafe.imports_passed_through():
 # Since 1.1: effects queued together share one activity, search attributes are set once
 # per workflow task, and the term keeps one timer across the New Year.
 FEWER_ACTIONS = "fewer-actions"
+# Since 1.2: the staff's time limit goes to the registry with the step's effects (the
+# inbox reads it there), and search attributes are set once the step's effects are done,
+# so a deadline that falls on many alliances at once sends their notices first.
+DEADLINES_IN_REGISTRY = "deadlines-in-registry"
 
 
 @dataclass
@@ -60,12 +65,14 @@ class AllianceWorkflow:
     s: Any  # ProcedureState or TermState: alliance_code, handled_requests, next_deadline
     effects: EffectQueue
     lean: bool  # this run takes the 1.1 commands (`FEWER_ACTIONS`)
+    registry_deadlines: bool  # and the 1.2 ones (`DEADLINES_IN_REGISTRY`)
     _addressing: Callable[[], Addressing]
     _certificate_issued: Callable[[Effect, Recognition], None]
 
     def _open_outbox(self, outbox: Outbox | None) -> None:
         # A run begun before 1.1 replays and goes on with the commands it was begun with.
         self.lean = workflow.patched(FEWER_ACTIONS)
+        self.registry_deadlines = self.lean and workflow.patched(DEADLINES_IN_REGISTRY)
         self._search_pending: dict[str, SearchAttributeUpdate] = {}
         self.effects = EffectQueue(
             outbox or Outbox(),
@@ -94,7 +101,14 @@ class AllianceWorkflow:
 
     async def _write_search_attributes(self) -> None:
         while True:
-            await workflow.wait_condition(lambda: bool(self._search_pending))
+            if self.registry_deadlines:
+                # After the step's effects: its notices go out first; the upsert joins the
+                # workflow task that takes their activity's answer.
+                await workflow.wait_condition(
+                    lambda: bool(self._search_pending) and self.effects.idle()
+                )
+            else:
+                await workflow.wait_condition(lambda: bool(self._search_pending))
             self._flush_search()
 
     def _flush_search(self) -> None:
@@ -219,12 +233,35 @@ class AllianceWorkflow:
             )
         )
 
-    def _set_next_deadline(self, deadline: datetime | None) -> None:
-        """Keep the AllianceNextDeadline search attribute in step with the state."""
-        if deadline == self.s.next_deadline:
+    def _set_next_deadline(self, deadline: datetime | None, on_staff: bool = True) -> None:
+        """Keep the AllianceNextDeadline search attribute in step with the state, and (1.2)
+        the registry's limit for the inbox: the same, or none when it binds no one on the
+        staff (`on_staff` False: the public notice's end, the system numbering the
+        approval document)."""
+        if deadline == self.s.next_deadline and (
+            self.s.deadline_recorded or not self.registry_deadlines
+        ):
             return
-        self.s.next_deadline = deadline
-        self._search(NEXT_DEADLINE.value_set(deadline) if deadline else NEXT_DEADLINE.value_unset())
+        if deadline != self.s.next_deadline:
+            self.s.next_deadline = deadline
+            self._search(
+                NEXT_DEADLINE.value_set(deadline) if deadline else NEXT_DEADLINE.value_unset()
+            )
+        if self.registry_deadlines:
+            record = DeadlineRecord(
+                alliance_code=self.s.alliance_code,
+                deadline=deadline if on_staff else None,
+                as_of=workflow.now(),
+            )
+            self.effects.put(
+                Effect(
+                    key=f"{self.s.alliance_code}:deadline:{workflow.now().isoformat()}:{deadline}",
+                    kind=EffectKind.RECORD_DEADLINE,
+                    queued_at=workflow.now(),
+                    deadline=record,
+                )
+            )
+            self.s.deadline_recorded = True
 
     # ------------------------------------------------------------------ incidents
 

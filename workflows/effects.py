@@ -137,6 +137,8 @@ class EffectQueue:
             await self._write(RegistryActivities.record_event, effect.event)
         elif effect.term_event is not None:
             await self._write(RegistryActivities.record_term_event, effect.term_event)
+        elif effect.deadline is not None:  # queued only by runs that batch (1.2)
+            await self._write(RegistryActivities.record_deadline, effect.deadline)
         elif effect.kind == EffectKind.ISSUE_CERTIFICATE and effect.certificate is not None:
             recognition = await workflow.execute_activity_method(
                 CertificateActivities.issue_certificate,
@@ -147,7 +149,7 @@ class EffectQueue:
             self._certificate_issued(effect, recognition)
 
     async def _write(self, record: Callable[[Any, Any], Awaitable[bool]], event: Any) -> None:
-        """A registry write: the audit entry and read-model rows of one event."""
+        """A registry write: the audit entry and read-model rows of one event, or a limit."""
         await workflow.execute_activity_method(
             record,
             event,

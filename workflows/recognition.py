@@ -160,7 +160,7 @@ class RecognitionWorkflow(StageClocks):
             if window is None or left():
                 return
             self.s.notice = window
-            self._set_next_deadline(end_of_day(window.end))
+            self._set_next_deadline(end_of_day(window.end), on_staff=False)
             self._record_event("public_notice.published", SYSTEM_ACTOR, notice=window)
             self._notify(
                 Purpose.NOTICE_PUBLISHED,
@@ -205,7 +205,7 @@ class RecognitionWorkflow(StageClocks):
             self.s.approval_plan = plan
         if self.s.rules.approval_numbered_by_system:
             numbering_at = at_local(plan.numbering_day, REMINDER_HOUR)
-            self._set_next_deadline(numbering_at)
+            self._set_next_deadline(numbering_at, on_staff=False)
             if not await wait_until(numbering_at, left):
                 self._numbered_by_system(plan.numbering_day)
             return

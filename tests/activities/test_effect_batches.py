@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiosmtplib
 import pytest
@@ -13,9 +13,9 @@ from activities.certificate import CertificateActivities
 from activities.effects import EffectActivities
 from activities.email import EmailActivities
 from activities.registry import RegistryActivities
-from domain.effects import Effect, EffectBatch, EffectKind, next_batch
-from registry.database import session_scope
-from registry.tables import AuditEntry
+from domain.effects import DeadlineRecord, Effect, EffectBatch, EffectKind, next_batch
+from registry.database import in_utc, session_scope
+from registry.tables import Alliance, AuditEntry
 from tests.activities.test_registry_faults import _event
 from tests.support.databases import postgres_registry
 from tests.support.notices import LEAD, progress_notice
@@ -81,3 +81,52 @@ async def test_a_passing_fault_fails_the_attempt_and_the_retry_repeats_nothing(
         outcomes = await ActivityEnvironment().run(carry_out, batch)
         assert [o.error for o in outcomes] == ["", ""]
         assert _audit_entries(url, record.key) == 1 and len(smtp_server.to(LEAD)) == 1
+
+
+def _limit(code: str, deadline: datetime | None, as_of: datetime) -> Effect:
+    record = DeadlineRecord(alliance_code=code, deadline=deadline, as_of=as_of)
+    return Effect(
+        key=f"{code}:deadline:{as_of.isoformat()}",
+        kind=EffectKind.RECORD_DEADLINE,
+        queued_at=as_of,
+        deadline=record,
+    )
+
+
+def _limit_in_registry(url: str, code: str) -> tuple[datetime | None, datetime | None]:
+    with session_scope(url) as session:
+        alliance = session.get(Alliance, code)
+        assert alliance is not None
+        return in_utc(alliance.next_deadline), in_utc(alliance.deadline_as_of)
+
+
+async def test_the_inbox_limit_is_written_although_the_notice_before_it_waits_on_the_relay(
+    smtp_server: RecordingSmtpServer,  # noqa: F811
+    registry_url,
+    tmp_path,
+):
+    """A step's notice is queued before the next step's limit; with the relay refusing
+    for now (451) the attempt fails, yet the limit is already in the registry."""
+    carry_out = _effects(settings_for(smtp_server, registry_url, tmp_path)).carry_out_effects
+    submitted = _record("正常")
+    code = submitted.event.alliance_code
+    await ActivityEnvironment().run(carry_out, EffectBatch(effects=[submitted]))
+    assert _limit_in_registry(registry_url, code) == (None, None)  # not written yet
+
+    due = datetime(2026, 12, 14, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Beijing
+    batch = EffectBatch(effects=[_notice("notice-3"), _limit(code, due, NOW)])
+    smtp_server.defer_next()
+    with pytest.raises(aiosmtplib.SMTPException, match="451"):
+        await ActivityEnvironment().run(carry_out, batch)
+    assert smtp_server.to(LEAD) == []
+    assert _limit_in_registry(registry_url, code) == (due, NOW)
+
+    # An older limit (an incident re-queued late) never replaces a newer one; a newer
+    # one, or none (the public notice runs), does.
+    await ActivityEnvironment().run(
+        carry_out, EffectBatch(effects=[_limit(code, NOW, NOW - timedelta(days=1))])
+    )
+    assert _limit_in_registry(registry_url, code) == (due, NOW)
+    later = NOW + timedelta(hours=1)
+    await ActivityEnvironment().run(carry_out, EffectBatch(effects=[_limit(code, None, later)]))
+    assert _limit_in_registry(registry_url, code) == (None, later)

@@ -46,12 +46,14 @@ from domain.settings import PROJECT_ROOT, Settings
 from domain.shanghai_time import at_local
 from domain.term import TermState
 from local_stack import SEARCH_ATTRIBUTES
+from registry.database import in_utc, session_scope
+from registry.tables import Alliance
 from workflows.recognition import RecognitionResult, RecognitionWorkflow
 from workflows.term import TermWorkflow
 
 SAMPLE = PROJECT_ROOT / "samples" / "application-sample.yaml"
 HISTORIES = PROJECT_ROOT / "tests" / "histories"  # at the top: release 1.0.0's, kept as they are
-RECORDED_NOW = HISTORIES / "1.1"  # the current code's, recorded by `keep_history`
+RECORDED_NOW = HISTORIES / "1.2"  # the current code's, recorded by `keep_history`
 
 
 async def start_time_skipping() -> WorkflowEnvironment:
@@ -151,7 +153,8 @@ class Bureau:
 
         Saved histories are committed; replaying them proves a change to the workflow
         code still reproduces the commands of workflows already running. They go to
-        `tests/histories/1.1/`; release 1.0.0's stay at the top of `tests/histories/`.
+        `tests/histories/1.2/`; release 1.0.0's stay at the top of `tests/histories/`, and
+        those of the code between (the `fewer-actions` patch alone) in `1.1/`.
         """
         if os.environ.get("ALLIANCE_RECORD_HISTORIES") != "1":
             return
@@ -206,6 +209,14 @@ class Bureau:
             for m in self.smtp.messages
             if purpose is None or m["X-Alliance-Notice-Key"].split(":")[2] == purpose
         ]
+
+    def limit_in_registry(self, code: str) -> tuple[datetime | None, datetime | None]:
+        """The inbox's time limit of the alliance as its workflow wrote it to the registry,
+        and when the workflow set it (None, None: never written)."""
+        with session_scope(self.settings.registry_url()) as session:
+            alliance = session.get(Alliance, code)
+            assert alliance is not None, code
+            return in_utc(alliance.next_deadline), in_utc(alliance.deadline_as_of)
 
     async def sleep(self, duration: timedelta) -> None:
         await self.env.sleep(duration)

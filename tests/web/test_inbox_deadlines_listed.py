@@ -1,6 +1,7 @@
-"""The inbox reads every deadline from one visibility listing (`AllianceNextDeadline`):
-on the Temporal CLI dev server, which answers list queries as production does, each item
-shows the deadline its workflow's own state gives."""
+"""Each inbox item shows the deadline its workflow's own state gives, on the Temporal CLI
+dev server, which answers list queries as production does: read from the registry, where
+the workflows write it (since 1.2), and for an alliance whose workflow has not written one
+(a run begun before 1.2) from one visibility listing (`AllianceNextDeadline`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 
 from admin.seed import plan, running, seed_registry, start_workflows
 from client.alliances import procedure_state, term_state, workflow_id_for
 from domain.procedure import Role
+from registry.database import session_scope
 from registry.staff_accounts import create_user
+from registry.tables import Alliance
 from tests.web.conftest import PASSWORD, start_dev_server
 from web.pages import beijing_time
 from web.staff_queries import listed_deadlines
@@ -93,11 +97,14 @@ async def test_each_inbox_deadline_is_the_one_its_workflow_gives(bureau, web_app
     for username, district in zip(reviewers, districts, strict=True):
         create_user(url, username, "区审查员", PASSWORD, Role.DISTRICT_REVIEWER, district)
 
-    shown: dict[str, str] = {}
-    for username in ("staff", "expert", "clerk", *reviewers):
-        page = (await (await as_user(username)).get("/inbox")).text
-        shown |= dict(ROW.findall(page.split('id="done"')[0]))
+    async def inbox_deadlines() -> dict[str, str]:
+        shown: dict[str, str] = {}
+        for username in ("staff", "expert", "clerk", *reviewers):
+            page = (await (await as_user(username)).get("/inbox")).text
+            shown |= dict(ROW.findall(page.split('id="done"')[0]))
+        return shown
 
+    shown = await inbox_deadlines()
     # Steps and a report to review: district review, expert review, the meeting, the
     # approval document, and the 2025 annual report of the alliance in term.
     assert len(shown) >= 5
@@ -105,3 +112,11 @@ async def test_each_inbox_deadline_is_the_one_its_workflow_gives(bureau, web_app
     for code, text in shown.items():
         assert text == beijing_time(expected[code]), code
     assert sum(text != "—" for text in shown.values()) >= 4
+    with session_scope(url) as session:
+        assert all(session.get(Alliance, code).deadline_as_of for code in shown)
+
+    # As a run begun before 1.2 leaves the registry: no limit written. The listing gives
+    # the same deadlines.
+    with session_scope(url) as session:
+        session.exec(update(Alliance).values(next_deadline=None, deadline_as_of=None))
+    assert await inbox_deadlines() == shown

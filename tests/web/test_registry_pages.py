@@ -212,6 +212,9 @@ async def test_dashboard_shows_deadlines_overdue_reports_and_reports_per_year(
     assert rows_of(page, "overdue") == []
     assert re.search(rf'<tr data-year="{year}">.*?class="count">1<', page, re.S)
     assert listed((await staff.get("/alliances", params={"overdue": "1"})).text) == []
+    # The page seen on December 10 before the report came is not shown again after it.
+    fix_clock(web_app, date(year, 12, 10))
+    assert (code, "annual_report") not in rows_of((await staff.get("/")).text, "deadlines")
     figures = figures_on_page((await staff.get(f"/alliances/{code}")).text, year)
     assert figures["成果转化收入（万元）"] == "415.8"
     assert figures["技术创新平台建设或共享（个）"] == "3"

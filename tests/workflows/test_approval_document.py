@@ -149,6 +149,9 @@ async def test_with_the_setting_on_the_system_numbers_it_at_nine_after_the_holid
     waiting = await bureau.state(code)
     assert waiting.stage == Stage.APPROVAL and waiting.clock is None
     assert waiting.approval_plan.numbering_day == date(2027, 10, 8)
+    # Nobody on the staff has a limit: the inbox shows none (the registry's, since 1.2).
+    await bureau.settled(code)
+    assert bureau.limit_in_registry(code)[0] is None and waiting.next_deadline is not None
     with pytest.raises(ProcedureActionFailed, match="由系统.*编号"):
         await bureau.act(code, "record_approval", _document(date(2027, 10, 8)))
     assert _certificates(bureau, code) == []

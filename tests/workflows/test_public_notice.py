@@ -141,7 +141,7 @@ async def test_missing_holiday_year_stops_the_notice_and_alerts_until_loaded(bur
 
     await bureau.approve_at_meeting(code)
     alerts = await bureau.wait_for_mail("calendar_missing")
-    assert len(alerts) == 1
+    assert len(alerts) == 1, [(m["X-Alliance-Notice-Key"], m["Date"]) for m in alerts]
     assert alerts[0]["To"] == ", ".join(bureau.settings.staff_emails)
     assert f"{year}" in body_of(alerts[0])
     state = await bureau.state(code)
