@@ -2,10 +2,11 @@
 
 The effect queue hands over the effects at the head of its queue that were queued
 together: a registry write, the notice that goes with it, a certificate behind them
-(`domain.effects.next_batch`). Their registry writes run first, then the rest, each in
-the order queued and exactly as its own activity would run it, so a retried batch repeats
-nothing: a registry write is keyed (a time limit never replaces a newer one), a notice
-already sent is not sent again, a certificate already issued comes back as it was.
+(`domain.effects.next_batch`). They run in the order queued, except that registry writes
+go before a notice (never past a certificate: `domain.effects.execution_order`), each
+exactly as its own activity would run it, so a retried batch repeats nothing: a registry
+write is keyed (a time limit never replaces a newer one), a notice already sent is not
+sent again, a certificate already issued comes back as it was.
 
 A fault that may pass (the relay or the registry is down) fails the whole attempt and
 Temporal retries it; an effect that can never succeed is reported in its outcome, and
@@ -20,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 from activities.certificate import CertificateActivities
 from activities.email import EmailActivities
 from activities.registry import RegistryActivities
-from domain.effects import Effect, EffectBatch, EffectKind, EffectOutcome
+from domain.effects import Effect, EffectBatch, EffectKind, EffectOutcome, execution_order
 from domain.notices import DeliveryStatus
 
 
@@ -37,13 +38,9 @@ class EffectActivities:
 
     @activity.defn
     async def carry_out_effects(self, batch: EffectBatch) -> list[EffectOutcome]:
-        """Carry out the batch: its registry writes first, then its notice and any
-        certificate, each group in order; one outcome per effect, in the batch's order.
-
-        A step's notice is queued before the next step's time limit, and the limit must
-        not wait on the relay: an SMTP outage then holds up the email, not the inbox."""
-        writes = [e for e in batch.effects if _registry_write(e)]
-        ordered = writes + [e for e in batch.effects if not _registry_write(e)]
+        """Carry out the batch in `execution_order` (registry writes before the notice);
+        one outcome per effect, in the batch's order."""
+        ordered = execution_order(batch.effects)
         outcomes: dict[int, EffectOutcome] = {}
         for effect in ordered:
             if outcomes:
@@ -77,11 +74,3 @@ class EffectActivities:
             recognition = await self._certificate.issue_certificate(effect.certificate)
             return EffectOutcome(key=effect.key, recognition=recognition)
         return done
-
-
-def _registry_write(effect: Effect) -> bool:
-    return effect.kind in (
-        EffectKind.RECORD_EVENT,
-        EffectKind.RECORD_TERM_EVENT,
-        EffectKind.RECORD_DEADLINE,
-    )

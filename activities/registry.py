@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -14,7 +14,7 @@ from domain.effects import DeadlineRecord
 from domain.events import ProcedureEvent, TermEvent
 from domain.procedure import ObjectionStatus
 from domain.settings import Settings
-from registry.database import session_scope
+from registry.database import in_utc, session_scope
 from registry.tables import (
     Alliance,
     AnnualReportRow,
@@ -128,7 +128,7 @@ def record_term_event_now(url: str, event: TermEvent) -> bool:
             raise ValueError(f"alliance {event.alliance_code} is not registered")
         if not _audit(session, event):
             return False
-        alliance.status = event.status.value
+        _new_status(alliance, event.status.value, event.at)
         alliance.term_no = event.term_no
         alliance.term_end = event.term_end
         alliance.workflow_id = event.workflow_id
@@ -149,6 +149,17 @@ def record_term_event_now(url: str, event: TermEvent) -> bool:
                 certificate.status = event.certificate_status
                 session.add(certificate)
     return True
+
+
+def _new_status(alliance: Alliance, status: str, at: datetime) -> None:
+    """The alliance's status; a time limit the workflow set before the status changed is
+    the last step's, and goes with it. Until the workflow writes the new step's limit (its
+    effect may wait behind a notice while the relay is down), the inbox reads the workflow."""
+    recorded = in_utc(alliance.deadline_as_of)
+    if alliance.status != status and recorded is not None and recorded < at:
+        alliance.next_deadline = None
+        alliance.deadline_as_of = None
+    alliance.status = status
 
 
 def _store_member_change(session: Session, alliance: Alliance, event: TermEvent) -> None:
@@ -244,7 +255,7 @@ def _update_alliance(session: Session, event: ProcedureEvent) -> None:
         alliance.lead_unit_code = app.lead_unit_code()
         alliance.contact_emails = app.recipient_emails()
         alliance.application_version = event.application_version or alliance.application_version
-    alliance.status = event.stage.value
+    _new_status(alliance, event.stage.value, event.at)
     alliance.workflow_id = event.workflow_id
     alliance.updated_at = event.at
     if event.recognition is not None:

@@ -119,6 +119,27 @@ def next_batch(pending: list[Effect]) -> list[Effect]:
     return batch
 
 
+def execution_order(batch: list[Effect]) -> list[Effect]:
+    """The order one activity carries out a batch in: between two certificates, the
+    registry writes (events, time limits) before the notice, each group as queued.
+
+    A step's notice is queued before the next step's time limit, which must not wait on
+    the relay: an SMTP outage then holds up the email, not the inbox. A certificate is
+    never passed: a later step's write (a withdrawal marking the certificates) must find
+    the certificate issued before it."""
+    ordered: list[Effect] = []
+    held: list[Effect] = []  # the notices since the last certificate
+    for effect in batch:
+        if effect.kind == EffectKind.ISSUE_CERTIFICATE:
+            ordered += [*held, effect]
+            held = []
+        elif effect.notice is not None:
+            held.append(effect)
+        else:
+            ordered.append(effect)
+    return ordered + held
+
+
 class EffectBatch(BaseModel):
     """The effects one activity carries out, head of the queue first."""
 

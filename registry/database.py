@@ -64,8 +64,8 @@ def upgrade_schema(url: str) -> None:
 
 
 def in_utc(moment: datetime | None) -> datetime | None:
-    """A `DateTime(timezone=True)` column's value, aware: SQLite gives back the UTC time it
-    was given without its zone, PostgreSQL gives it with one."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    """A `DateTime(timezone=True)` column's value in UTC: SQLite gives back the UTC time
+    it was given without its zone, PostgreSQL gives it in the session's zone."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

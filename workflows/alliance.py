@@ -42,8 +42,7 @@ with workflow.unsafe.imports_passed_through():
 # per workflow task, and the term keeps one timer across the New Year.
 FEWER_ACTIONS = "fewer-actions"
 # Since 1.2: the staff's time limit goes to the registry with the step's effects (the
-# inbox reads it there), and search attributes are set once the step's effects are done,
-# so a deadline that falls on many alliances at once sends their notices first.
+# inbox reads it there).
 DEADLINES_IN_REGISTRY = "deadlines-in-registry"
 
 
@@ -101,14 +100,7 @@ class AllianceWorkflow:
 
     async def _write_search_attributes(self) -> None:
         while True:
-            if self.registry_deadlines:
-                # After the step's effects: its notices go out first; the upsert joins the
-                # workflow task that takes their activity's answer.
-                await workflow.wait_condition(
-                    lambda: bool(self._search_pending) and self.effects.idle()
-                )
-            else:
-                await workflow.wait_condition(lambda: bool(self._search_pending))
+            await workflow.wait_condition(lambda: bool(self._search_pending))
             self._flush_search()
 
     def _flush_search(self) -> None:

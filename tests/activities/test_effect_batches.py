@@ -13,7 +13,15 @@ from activities.certificate import CertificateActivities
 from activities.effects import EffectActivities
 from activities.email import EmailActivities
 from activities.registry import RegistryActivities
-from domain.effects import DeadlineRecord, Effect, EffectBatch, EffectKind, next_batch
+from domain.effects import (
+    DeadlineRecord,
+    Effect,
+    EffectBatch,
+    EffectKind,
+    execution_order,
+    next_batch,
+)
+from domain.procedure import Stage
 from registry.database import in_utc, session_scope
 from registry.tables import Alliance, AuditEntry
 from tests.activities.test_registry_faults import _event
@@ -130,3 +138,33 @@ async def test_the_inbox_limit_is_written_although_the_notice_before_it_waits_on
     later = NOW + timedelta(hours=1)
     await ActivityEnvironment().run(carry_out, EffectBatch(effects=[_limit(code, None, later)]))
     assert _limit_in_registry(registry_url, code) == (None, later)
+    await ActivityEnvironment().run(carry_out, EffectBatch(effects=[_limit(code, due, later)]))
+
+    # The step changes (the district recommends) while the relay is still refusing: the
+    # old step's limit goes with its status, so the inbox reads the workflow's own until
+    # the new step's limit, queued behind the notice, is written.
+    recommended = submitted.event.model_copy(
+        update={
+            "key": "recommended",
+            "stage": Stage.EXPERT_REVIEW,
+            "at": later + timedelta(days=1),
+            "application": None,
+        }
+    )
+    step = Effect(
+        key="recommended", kind=EffectKind.RECORD_EVENT, queued_at=later, event=recommended
+    )
+    smtp_server.defer_next()
+    with pytest.raises(aiosmtplib.SMTPException, match="451"):
+        await ActivityEnvironment().run(carry_out, EffectBatch(effects=[step, _notice("notice-4")]))
+    assert _limit_in_registry(registry_url, code) == (None, None)
+
+
+def test_registry_writes_go_before_the_notice_but_never_past_a_certificate():
+    event, notice, limit = _record("甲"), _notice("k1"), _limit("2026-0001", NOW, NOW)
+    certificate = Effect(key="c", kind=EffectKind.ISSUE_CERTIFICATE, queued_at=NOW)
+    later_event = _record("乙")
+    assert execution_order([notice, event, limit]) == [event, limit, notice]
+    # a withdrawal queued after a certificate must find it issued
+    batch = [event, notice, certificate, later_event, limit]
+    assert execution_order(batch) == [event, notice, certificate, later_event, limit]
