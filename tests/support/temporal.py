@@ -202,6 +202,16 @@ class Bureau:
                 return found
             await asyncio.sleep(0.05)
 
+    async def wait_for_notices(self, purpose: str, count: int, seconds: float = 15) -> set[str]:
+        """The keys of the notices of `purpose` that arrived, once `count` different ones
+        have (a notice may arrive twice: delivery is at least once)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            keys = {m["X-Alliance-Notice-Key"] for m in self.mails(purpose)}
+            if len(keys) >= count or time.monotonic() > deadline:
+                return keys
+            await asyncio.sleep(0.05)
+
     def mails(self, purpose: str | None = None) -> list[EmailMessage]:
         """Messages that arrived at the SMTP server, optionally of one purpose."""
         return [

@@ -141,7 +141,10 @@ async def test_missing_holiday_year_stops_the_notice_and_alerts_until_loaded(bur
 
     await bureau.approve_at_meeting(code)
     alerts = await bureau.wait_for_mail("calendar_missing")
-    assert len(alerts) == 1, [(m["X-Alliance-Notice-Key"], m["Date"]) for m in alerts]
+    # One alert. Delivery is at least once: on a machine starved long enough for an
+    # attempt to time out, its retry may bring the same alert (same key) again.
+    keys = {m["X-Alliance-Notice-Key"] for m in alerts}
+    assert len(keys) == 1, [(m["X-Alliance-Notice-Key"], m["Date"]) for m in alerts]
     assert alerts[0]["To"] == ", ".join(bureau.settings.staff_emails)
     assert f"{year}" in body_of(alerts[0])
     state = await bureau.state(code)
@@ -149,7 +152,7 @@ async def test_missing_holiday_year_stops_the_notice_and_alerts_until_loaded(bur
 
     await bureau.sleep(timedelta(hours=bureau.settings.rules.calendar_recheck_hours, minutes=5))
     # A day later the step is still stopped and staff are alerted again.
-    assert len(await bureau.wait_for_mail("calendar_missing", 2)) >= 2
+    assert len(await bureau.wait_for_notices("calendar_missing", 2)) == 2
     assert bureau.mails("notice_published") == []
 
     load_plain_years(url, range(year, year + 5))
