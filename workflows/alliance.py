@@ -216,14 +216,11 @@ class AllianceWorkflow:
         )
 
     def _issue_certificate(self, request: CertificateRequest) -> None:
-        self.effects.put(
-            Effect(
-                key=f"{request.alliance_code}:certificate:term{request.term}",
-                kind=EffectKind.ISSUE_CERTIFICATE,
-                queued_at=workflow.now(),
-                certificate=request,
-            )
-        )
+        key = f"{request.alliance_code}:certificate:term{request.term}"
+        self._put(key, EffectKind.ISSUE_CERTIFICATE, certificate=request)
+
+    def _put(self, key: str, kind: EffectKind, **payload: Any) -> None:
+        self.effects.put(Effect(key=key, kind=kind, queued_at=workflow.now(), **payload))
 
     def _set_next_deadline(self, deadline: datetime | None, on_staff: bool = True) -> None:
         """Keep the AllianceNextDeadline search attribute in step with the state, and (1.2)
@@ -245,14 +242,8 @@ class AllianceWorkflow:
                 deadline=deadline if on_staff else None,
                 as_of=workflow.now(),
             )
-            self.effects.put(
-                Effect(
-                    key=f"{self.s.alliance_code}:deadline:{workflow.now().isoformat()}:{deadline}",
-                    kind=EffectKind.RECORD_DEADLINE,
-                    queued_at=workflow.now(),
-                    deadline=record,
-                )
-            )
+            key = f"{self.s.alliance_code}:deadline:{workflow.now().isoformat()}:{deadline}"
+            self._put(key, EffectKind.RECORD_DEADLINE, deadline=record)
             self.s.deadline_recorded = True
 
     # ------------------------------------------------------------------ incidents
