@@ -4,11 +4,15 @@ attempt runs out: the attempt's heartbeat tells its retries, on a real Temporal 
 
 The notice's activity heartbeats only when it must (`activities.email`); this shows that
 the one heartbeat it then sends reaches Temporal, that it outlives the worker that sent it,
-and that a retry which fails before heartbeating leaves it in place for the next."""
+and that a retry which fails before heartbeating leaves it in place for the next; and that
+an attempt slowed down after the relay took its message, which runs out of time while the
+registry keeps it waiting, tells its retry too."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -62,6 +66,47 @@ class RegistryGoneOnArrival(RecordingSmtpServer):
             with psycopg.connect(self.dsn, autocommit=True) as db:
                 db.execute("ALTER TABLE email RENAME TO email_away")
         return answer
+
+
+@workflow.defn(sandboxed=False)
+class OneSlowBatch:
+    """The same call, with room for a relay that answers late on a loaded machine."""
+
+    @workflow.run
+    async def run(self, batch: EffectBatch) -> list[EffectOutcome]:
+        return await workflow.execute_activity_method(
+            EffectActivities.carry_out_effects,
+            batch,
+            start_to_close_timeout=timedelta(seconds=6),
+            heartbeat_timeout=timedelta(seconds=5),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=1), backoff_coefficient=1.0
+            ),
+        )
+
+
+class SlowAnswerThenRowLocked(RecordingSmtpServer):
+    """Takes the first message, locks its registry row (as a long transaction would) for
+    `hold` seconds, and answers after `delay` seconds: an attempt slow past the relay."""
+
+    def __init__(self, dsn: str, delay: float, hold: float) -> None:
+        super().__init__()
+        self.dsn, self.delay, self.hold = dsn, delay, hold
+
+    def _arrived(self, envelope) -> str:  # noqa: ANN001
+        answer = super()._arrived(envelope)
+        if len(self.messages) == 1:
+            locked = threading.Event()
+            threading.Thread(target=self._lock_row, args=(locked,), daemon=True).start()
+            locked.wait(5)
+            time.sleep(self.delay)
+        return answer
+
+    def _lock_row(self, locked: threading.Event) -> None:
+        with psycopg.connect(self.dsn) as db:  # one transaction, committed at the end
+            db.execute("SELECT 1 FROM email FOR UPDATE")
+            locked.set()
+            time.sleep(self.hold)
 
 
 def _notice_batch() -> EffectBatch:
@@ -120,6 +165,46 @@ async def test_a_notice_the_relay_took_is_recorded_by_a_retry_and_never_sent_aga
 
                 assert outcome.error == ""
                 assert len(relay.to(LEAD)) == 1  # the relay's copy is the only one
+                with session_scope(url) as session:
+                    row = session.exec(select(EmailMessage)).one()
+                assert (row.status, row.attempts) == ("sent", 1)
+    finally:
+        await env.shutdown()
+
+
+async def test_a_slow_attempt_that_runs_out_after_the_relay_took_its_message_is_not_sent_again(
+    tmp_path,
+):
+    """The relay answers after 1.2 s, then the registry keeps the attempt waiting past its
+    6 s: the attempt heartbeated `accepted` on the relay's answer, so its retry records the
+    message instead of sending it again (without that heartbeat it would send a second)."""
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_cli(),
+        dev_server_extra_args=["--headless"],
+    )
+    try:
+        with postgres_registry() as url:
+            dsn = url.replace("postgresql+psycopg://", "postgresql://")
+            with SlowAnswerThenRowLocked(dsn, delay=1.2, hold=9) as relay:
+                settings = settings_for(relay, url, tmp_path)
+                async with Worker(
+                    env.client,
+                    task_queue="notice-slow",
+                    workflows=[OneSlowBatch],
+                    activities=activities_for(settings),
+                    workflow_runner=UnsandboxedWorkflowRunner(),
+                ):
+                    handle = await env.client.start_workflow(
+                        OneSlowBatch.run,
+                        _notice_batch(),
+                        id=f"notice-slow-{uuid.uuid4().hex[:8]}",
+                        task_queue="notice-slow",
+                    )
+                    await _wait_for(handle, "a second attempt", lambda a: a.attempt >= 2)
+                    [outcome] = await asyncio.wait_for(handle.result(), timeout=60)
+                assert outcome.error == ""
+                assert len(relay.to(LEAD)) == 1
                 with session_scope(url) as session:
                     row = session.exec(select(EmailMessage)).one()
                 assert (row.status, row.attempts) == ("sent", 1)
