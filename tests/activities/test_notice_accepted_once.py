@@ -17,6 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+from pydantic import BaseModel
 from sqlmodel import select
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -36,17 +37,23 @@ from tests.support.smtp_server import RecordingSmtpServer
 from worker import activities_for
 
 
+class TimedBatch(BaseModel):
+    batch: EffectBatch
+    start_to_close_seconds: float = 3
+    heartbeat_seconds: float = 2
+
+
 @workflow.defn(sandboxed=False)
 class OneBatch:
     """The effect queue's call, with timeouts short enough for a test."""
 
     @workflow.run
-    async def run(self, batch: EffectBatch) -> list[EffectOutcome]:
+    async def run(self, job: TimedBatch) -> list[EffectOutcome]:
         return await workflow.execute_activity_method(
             EffectActivities.carry_out_effects,
-            batch,
-            start_to_close_timeout=timedelta(seconds=3),
-            heartbeat_timeout=timedelta(seconds=2),
+            job.batch,
+            start_to_close_timeout=timedelta(seconds=job.start_to_close_seconds),
+            heartbeat_timeout=timedelta(seconds=job.heartbeat_seconds),
             retry_policy=RetryPolicy(
                 initial_interval=timedelta(seconds=1), backoff_coefficient=1.0
             ),
@@ -66,23 +73,6 @@ class RegistryGoneOnArrival(RecordingSmtpServer):
             with psycopg.connect(self.dsn, autocommit=True) as db:
                 db.execute("ALTER TABLE email RENAME TO email_away")
         return answer
-
-
-@workflow.defn(sandboxed=False)
-class OneSlowBatch:
-    """The same call, with room for a relay that answers late on a loaded machine."""
-
-    @workflow.run
-    async def run(self, batch: EffectBatch) -> list[EffectOutcome]:
-        return await workflow.execute_activity_method(
-            EffectActivities.carry_out_effects,
-            batch,
-            start_to_close_timeout=timedelta(seconds=6),
-            heartbeat_timeout=timedelta(seconds=5),
-            retry_policy=RetryPolicy(
-                initial_interval=timedelta(seconds=1), backoff_coefficient=1.0
-            ),
-        )
 
 
 class SlowAnswerThenRowLocked(RecordingSmtpServer):
@@ -147,7 +137,7 @@ async def test_a_notice_the_relay_took_is_recorded_by_a_retry_and_never_sent_aga
                 async with worker(settings):
                     handle = await env.client.start_workflow(
                         OneBatch.run,
-                        _notice_batch(),
+                        TimedBatch(batch=_notice_batch()),
                         id=f"notice-once-{uuid.uuid4().hex[:8]}",
                         task_queue="notice-once",
                     )
@@ -191,13 +181,16 @@ async def test_a_slow_attempt_that_runs_out_after_the_relay_took_its_message_is_
                 async with Worker(
                     env.client,
                     task_queue="notice-slow",
-                    workflows=[OneSlowBatch],
+                    workflows=[OneBatch],
                     activities=activities_for(settings),
                     workflow_runner=UnsandboxedWorkflowRunner(),
                 ):
+                    # room for a relay that answers late on a loaded machine
                     handle = await env.client.start_workflow(
-                        OneSlowBatch.run,
-                        _notice_batch(),
+                        OneBatch.run,
+                        TimedBatch(
+                            batch=_notice_batch(), start_to_close_seconds=6, heartbeat_seconds=5
+                        ),
                         id=f"notice-slow-{uuid.uuid4().hex[:8]}",
                         task_queue="notice-slow",
                     )
