@@ -7,9 +7,11 @@ district reviewer never sees another district's alliances on any page or export.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, case, exists, or_, true
 from sqlmodel import Session, col, func, select
@@ -25,6 +27,8 @@ from registry.calendar_store import loaded_years
 from registry.database import session_scope
 from registry.tables import Alliance, AnnualReportRow, AuditEntry, CalendarYear, StaffUser
 from web.pages import Forbidden
+
+T = TypeVar("T")
 
 DEADLINE_WINDOW_DAYS = 30
 DASHBOARD_ROWS = 20  # each dashboard list shows its first rows and how many there are
@@ -276,20 +280,13 @@ def dashboard(view: RegistryView) -> Dashboard:
     """The home page's figures, all from the registry; its lists show their first
     `DASHBOARD_ROWS` rows and how many there are in all.
 
-    Kept (per registry, district and day) until the registry changes: in December every
-    alliance in term owes its report, and counting who has not sent it is most of the
-    page's work. A cheap look at the newest audit entry, alliance and report says when."""
-    key = (view.url, view.district, view.today, view.rules.late_recognition_month_day)
-    with session_scope(view.url) as session:
-        seen = _registry_fingerprint(session)
-    cached = _DASHBOARDS.get(key)
-    if cached is not None and cached[0] == seen:
-        board = cached[1]
-    else:
-        board = _counted_dashboard(view)
-        if len(_DASHBOARDS) >= 64:  # a day, a district and a registry each: few
-            _DASHBOARDS.clear()
-        _DASHBOARDS[key] = (seen, board)
+    Kept (per registry, district and day) until the registry records anything
+    (`_kept`): in December every alliance in term owes its report, and counting who has not
+    sent it is most of the page's work."""
+    rule = view.rules.late_recognition_month_day
+    board = _kept(
+        view.url, ("dashboard", view.district, view.today, rule), lambda: _counted_dashboard(view)
+    )
     missing = holiday_years_missing(view.today, loaded_years(view.url))
     return replace(board, holiday_years_missing=missing)
 
@@ -309,8 +306,23 @@ def _counted_dashboard(view: RegistryView) -> Dashboard:
     )
 
 
-# (registry url, district, day, late-recognition day) → (fingerprint, the figures)
-_DASHBOARDS: dict[tuple, tuple[tuple, Dashboard]] = {}
+# (registry url, what, its view) → (the registry's fingerprint, the answer computed)
+_KEPT: dict[tuple, tuple[tuple, Any]] = {}
+
+
+def _kept(url: str, key: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`'s answer, kept until the registry records anything: a look at its
+    fingerprint (1-2 ms) says whether it has."""
+    with session_scope(url) as session:
+        seen = _registry_fingerprint(session)
+    cached = _KEPT.get((url, *key))
+    if cached is not None and cached[0] == seen:
+        return cached[1]
+    found = compute()
+    if len(_KEPT) >= 256:  # a few answers per district and day: a day's worth at most
+        _KEPT.clear()
+    _KEPT[(url, *key)] = (seen, found)
+    return found
 
 
 def _registry_fingerprint(session: Session) -> tuple:
@@ -398,40 +410,13 @@ def reports_per_year(view: RegistryView) -> list[YearCount]:
 def resource_statistics(view: RegistryView) -> list[YearStatistics]:
     """联盟年度创新资源统计 summed per report year over the view's alliances, oldest first.
 
-    Added up by the database, and kept until an annual report changes: a cheap look at the
-    reports (how many of each status, their versions, the newest change) says when.
-    """
-    key = (view.url, view.district)
-    with session_scope(view.url) as session:
-        seen = _reports_fingerprint(session, view)
-        cached = _STATISTICS.get(key)
-        if cached is not None and cached[0] == seen:
-            return cached[1]
-        found = _summed_statistics(session, view)
-    _STATISTICS[key] = (seen, found)
-    return found
+    Added up by the database, and kept until the registry records anything (`_kept`)."""
 
+    def summed() -> list[YearStatistics]:
+        with session_scope(view.url) as session:
+            return _summed_statistics(session, view)
 
-# (registry url, district) → (the reports' fingerprint, the statistics it was summed from)
-_STATISTICS: dict[tuple[str, str | None], tuple[tuple, list[YearStatistics]]] = {}
-
-
-def _reports_fingerprint(session: Session, view: RegistryView) -> tuple:
-    """Changes whenever a report is stored, submitted again, reviewed or sent back."""
-    rows = session.exec(
-        select(
-            AnnualReportRow.status,
-            func.count(),
-            func.sum(AnnualReportRow.versions),
-            func.max(AnnualReportRow.updated_at),
-            func.max(AnnualReportRow.id),
-        )
-        .join(Alliance, col(Alliance.code) == col(AnnualReportRow.alliance_code))
-        .where(_scope(view))
-        .group_by(col(AnnualReportRow.status))
-        .order_by(col(AnnualReportRow.status))
-    )
-    return tuple(tuple(row) for row in rows)
+    return _kept(view.url, ("statistics", view.district), summed)
 
 
 def _summed_statistics(session: Session, view: RegistryView) -> list[YearStatistics]:

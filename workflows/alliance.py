@@ -227,16 +227,14 @@ class AllianceWorkflow:
         the registry's limit for the inbox: the same, or none when it binds no one on the
         staff (`on_staff` False: the public notice's end, the system numbering the
         approval document)."""
-        if deadline == self.s.next_deadline and (
-            self.s.deadline_recorded or not self.registry_deadlines
-        ):
-            return
-        if deadline != self.s.next_deadline:
+        changed = deadline != self.s.next_deadline
+        if changed:
             self.s.next_deadline = deadline
             self._search(
                 NEXT_DEADLINE.value_set(deadline) if deadline else NEXT_DEADLINE.value_unset()
             )
-        if self.registry_deadlines:
+        if self.registry_deadlines and (changed or not self.s.deadline_recorded):
+            # A run carrying a limit from a run begun before 1.2 writes it once, too.
             record = DeadlineRecord(
                 alliance_code=self.s.alliance_code,
                 deadline=deadline if on_staff else None,

@@ -22,10 +22,10 @@ from domain.effects import (
     next_batch,
 )
 from domain.procedure import Stage
-from registry.database import in_utc, session_scope
-from registry.tables import Alliance, AuditEntry
+from registry.database import session_scope
+from registry.tables import AuditEntry
 from tests.activities.test_registry_faults import _event
-from tests.support.databases import postgres_registry
+from tests.support.databases import limit_in_registry, postgres_registry
 from tests.support.notices import LEAD, progress_notice
 from tests.support.smtp_fixture import settings_for, smtp_server  # noqa: F401
 from tests.support.smtp_server import RecordingSmtpServer
@@ -101,13 +101,6 @@ def _limit(code: str, deadline: datetime | None, as_of: datetime) -> Effect:
     )
 
 
-def _limit_in_registry(url: str, code: str) -> tuple[datetime | None, datetime | None]:
-    with session_scope(url) as session:
-        alliance = session.get(Alliance, code)
-        assert alliance is not None
-        return in_utc(alliance.next_deadline), in_utc(alliance.deadline_as_of)
-
-
 async def test_the_inbox_limit_is_written_although_the_notice_before_it_waits_on_the_relay(
     smtp_server: RecordingSmtpServer,  # noqa: F811
     registry_url,
@@ -119,7 +112,7 @@ async def test_the_inbox_limit_is_written_although_the_notice_before_it_waits_on
     submitted = _record("正常")
     code = submitted.event.alliance_code
     await ActivityEnvironment().run(carry_out, EffectBatch(effects=[submitted]))
-    assert _limit_in_registry(registry_url, code) == (None, None)  # not written yet
+    assert limit_in_registry(registry_url, code) == (None, None)  # not written yet
 
     due = datetime(2026, 12, 14, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Beijing
     batch = EffectBatch(effects=[_notice("notice-3"), _limit(code, due, NOW)])
@@ -127,17 +120,17 @@ async def test_the_inbox_limit_is_written_although_the_notice_before_it_waits_on
     with pytest.raises(aiosmtplib.SMTPException, match="451"):
         await ActivityEnvironment().run(carry_out, batch)
     assert smtp_server.to(LEAD) == []
-    assert _limit_in_registry(registry_url, code) == (due, NOW)
+    assert limit_in_registry(registry_url, code) == (due, NOW)
 
     # An older limit (an incident re-queued late) never replaces a newer one; a newer
     # one, or none (the public notice runs), does.
     await ActivityEnvironment().run(
         carry_out, EffectBatch(effects=[_limit(code, NOW, NOW - timedelta(days=1))])
     )
-    assert _limit_in_registry(registry_url, code) == (due, NOW)
+    assert limit_in_registry(registry_url, code) == (due, NOW)
     later = NOW + timedelta(hours=1)
     await ActivityEnvironment().run(carry_out, EffectBatch(effects=[_limit(code, None, later)]))
-    assert _limit_in_registry(registry_url, code) == (None, later)
+    assert limit_in_registry(registry_url, code) == (None, later)
     await ActivityEnvironment().run(carry_out, EffectBatch(effects=[_limit(code, due, later)]))
 
     # The step changes (the district recommends) while the relay is still refusing: the
@@ -157,7 +150,7 @@ async def test_the_inbox_limit_is_written_although_the_notice_before_it_waits_on
     smtp_server.defer_next()
     with pytest.raises(aiosmtplib.SMTPException, match="451"):
         await ActivityEnvironment().run(carry_out, EffectBatch(effects=[step, _notice("notice-4")]))
-    assert _limit_in_registry(registry_url, code) == (None, None)
+    assert limit_in_registry(registry_url, code) == (None, None)
 
 
 def test_registry_writes_go_before_the_notice_but_never_past_a_certificate():

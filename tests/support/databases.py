@@ -17,13 +17,15 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from registry.database import engine_for, upgrade_schema
+from registry.database import engine_for, in_utc, session_scope, upgrade_schema
+from registry.tables import Alliance
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "ALLIANCE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -108,3 +110,12 @@ def postgres_registry(calendar: bool = False) -> Iterator[str]:
     finally:
         engine_for(url).dispose()
         _drop(name)
+
+
+def limit_in_registry(url: str, code: str) -> tuple[datetime | None, datetime | None]:
+    """The inbox's time limit of the alliance as its workflow wrote it to the registry, and
+    when the workflow set it (None, None: not written, or cleared by a status change)."""
+    with session_scope(url) as session:
+        alliance = session.get(Alliance, code)
+        assert alliance is not None, code
+        return in_utc(alliance.next_deadline), in_utc(alliance.deadline_as_of)

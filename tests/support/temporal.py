@@ -46,8 +46,7 @@ from domain.settings import PROJECT_ROOT, Settings
 from domain.shanghai_time import at_local
 from domain.term import TermState
 from local_stack import SEARCH_ATTRIBUTES
-from registry.database import in_utc, session_scope
-from registry.tables import Alliance
+from tests.support.databases import limit_in_registry
 from workflows.recognition import RecognitionResult, RecognitionWorkflow
 from workflows.term import TermWorkflow
 
@@ -221,12 +220,7 @@ class Bureau:
         ]
 
     def limit_in_registry(self, code: str) -> tuple[datetime | None, datetime | None]:
-        """The inbox's time limit of the alliance as its workflow wrote it to the registry,
-        and when the workflow set it (None, None: never written)."""
-        with session_scope(self.settings.registry_url()) as session:
-            alliance = session.get(Alliance, code)
-            assert alliance is not None, code
-            return in_utc(alliance.next_deadline), in_utc(alliance.deadline_as_of)
+        return limit_in_registry(self.settings.registry_url(), code)
 
     async def sleep(self, duration: timedelta) -> None:
         await self.env.sleep(duration)
