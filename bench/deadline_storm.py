@@ -123,6 +123,14 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def rss_kib() -> int:
+    """This process's resident memory (it runs the worker), KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def self_cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system
@@ -519,6 +527,7 @@ async def storm_phase(args, client, settings, mail, cpu, say, durations) -> Phas
 
     expected = {f"{s.alliance_code}:" for s in states}
     say(f"storm: starting {args.n} TermWorkflows; instant {instant.isoformat()}")
+    rss_before = rss_kib()
     async with worker:
         phase.start_seconds = await start_all([starter(s) for s in states], args.concurrency)
         phase.margin = (instant - datetime.now(UTC)).total_seconds()
@@ -558,6 +567,12 @@ async def storm_phase(args, client, settings, mail, cpu, say, durations) -> Phas
                 f"SMTP messages received: {len(mail.arrivals)} ({duplicates} duplicate keys)"
             )
         await asyncio.sleep(args.settle)
+        grown = rss_kib() - rss_before
+        phase.notes.append(
+            f"worker RSS per cached workflow: {grown / args.n:.1f} KiB ({rss_before / 1024:.0f}"
+            f" → {(rss_before + grown) / 1024:.0f} MiB for {args.n} runs in the cache; the"
+            " bench's process, its own records included; bench.worker_memory: the worker alone)"
+        )
         ids = [f"alliance-{s.alliance_code}" for s in states]
         phase.breakdown = await stage_breakdown(client, sample_ids(ids, args.sample), instant)
     return phase
